@@ -1,0 +1,28 @@
+/**
+ * The JSON body of `GET /api/sts`: short-lived STS credentials plus everything a browser
+ * ali-oss client needs to reach the bucket. Shared by the token endpoint (producer) and the
+ * upload engine (consumer); types only, so neither side imports the other's code.
+ */
+export interface TokenResponse {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken: string;
+  /** ISO 8601 UTC, e.g. `2026-11-28T11:00:00Z`. */
+  expiration: string;
+  /** e.g. `oss-cn-hangzhou`. */
+  region: string;
+  bucket: string;
+  /** Origin the browser sends OSS requests to, e.g. `http://localhost:9000` or `https://oss-cn-hangzhou.aliyuncs.com`. */
+  endpoint: string;
+  secure: boolean;
+  cname?: boolean;
+  /** Path-style addressing (`/bucket/key`); used for the local server. */
+  sldEnable?: boolean;
+  /** The only key prefix these credentials may write under; ends with `/`. */
+  prefix: string;
+}
+
+/** Error body of the token endpoint (`4xx`/`5xx`). */
+export interface TokenErrorResponse {
+  error: { code: string; message: string };
+}
