@@ -1,0 +1,98 @@
+/**
+ * Internal contracts between the engine core (upload state machine, queue) and its edges
+ * (OSS control plane, part transport, credentials, hashing). The core imports only these
+ * types; the entry point (`create-uploader.ts`) plugs in the concrete implementations, so
+ * unit tests can script fakes and the browser gets XHR + ali-oss.
+ */
+import type { Credentials, DonePart } from './types';
+
+/** Error thrown by every edge; the core decides retry/refresh/fail from its fields. */
+export interface EngineErrorFields {
+  /** HTTP status, 0 for network error, -1 for stall/timeout. */
+  status: number;
+  /** OSS error code from the XML body, e.g. 'NoSuchUpload', 'SecurityTokenExpired'. */
+  ossCode?: string;
+  requestId?: string;
+  partNumber?: number;
+}
+
+/** Plan of one part: 1-based number, byte range [start, end). */
+export interface PlannedPart {
+  number: number;
+  start: number;
+  end: number;
+}
+
+export interface PartPlan {
+  partSize: number;
+  parts: PlannedPart[];
+  /** True when the file goes as one PutObject (small or empty file). */
+  single: boolean;
+}
+
+export interface ListedPart {
+  number: number;
+  etag: string;
+  size: number;
+  /** Present when the server lists it. */
+  crc64?: string;
+}
+
+/** Multipart control plane (ali-oss in browsers), bound to one set of credentials per call. */
+export interface OssControl {
+  initiate(p: { credentials: Credentials; key: string; contentType: string; signal?: AbortSignal }): Promise<{ uploadId: string }>;
+  /** All pages. Throws with ossCode 'NoSuchUpload' when the upload is gone. */
+  listParts(p: { credentials: Credentials; key: string; uploadId: string; signal?: AbortSignal }): Promise<ListedPart[]>;
+  complete(p: {
+    credentials: Credentials;
+    key: string;
+    uploadId: string;
+    parts: Array<Pick<DonePart, 'number' | 'etag'>>;
+    signal?: AbortSignal;
+  }): Promise<{ etag: string; crc64: string | null }>;
+  abort(p: { credentials: Credentials; key: string; uploadId: string; signal?: AbortSignal }): Promise<void>;
+  /** Presigned URL for a part PUT (or a whole-object PUT when partNumber is omitted). */
+  signPutUrl(p: { credentials: Credentials; key: string; uploadId?: string; partNumber?: number; contentType?: string; expiresSeconds?: number }): Promise<string>;
+}
+
+/** Moves bytes: one PUT of a Blob to a presigned URL with byte-level progress. */
+export interface PartTransport {
+  put(p: {
+    url: string;
+    body: Blob;
+    contentType?: string;
+    signal: AbortSignal;
+    /** Bytes of this request sent so far. */
+    onProgress: (loaded: number) => void;
+    /** Abort when no progress for this long. */
+    stallTimeoutMs: number;
+  }): Promise<{ etag: string; crc64: string | null }>;
+}
+
+/** Shared credentials with refresh ahead of expiry and one refresh in flight. */
+export interface CredentialsSource {
+  get(signal?: AbortSignal): Promise<Credentials>;
+  /** Forget the current credentials (after a 403 token error) and fetch new ones once. */
+  invalidate(stale: Credentials): void;
+}
+
+/** CRC-64/ECMA-182 of blobs, computed off the main thread. */
+export interface Crc64Hasher {
+  /** Decimal string as OSS returns it. */
+  crc64(blob: Blob, signal?: AbortSignal): Promise<string>;
+  /** CRC of the concatenation, from part CRCs and sizes, in order. */
+  combine(parts: Array<{ crc64: string; size: number }>): string;
+}
+
+/** Online state, injectable for tests. */
+export interface Connectivity {
+  isOnline(): boolean;
+  /** Resolves when online (at once if already), rejects on abort. */
+  waitForOnline(signal?: AbortSignal): Promise<void>;
+}
+
+/** Clock and timers, injectable for tests. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
