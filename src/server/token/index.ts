@@ -1,0 +1,15 @@
+export { createTokenApp } from './app';
+export type { TokenAppConfig, TokenAppDeps } from './app';
+export { createAssumeRole, StsError } from './assume-role';
+export type { AssumeRole, AssumeRoleRequest, StsClientOptions, StsCredentials } from './assume-role';
+export { createCookieAuthorizer } from './authorize';
+export type { Authorize, CookieAuthorizerOptions, Uploader } from './authorize';
+export { loadTokenSettings, resolveCookieSecret, TokenConfigError } from './config';
+export type { TokenSettings } from './config';
+export { consoleTokenLogger, redactSecret } from './logger';
+export type { TokenLogger } from './logger';
+export { cloudOssTarget, localOssTarget } from './oss-target';
+export type { OssTarget } from './oss-target';
+export { buildUploadPolicy, PolicyInputError } from './policy';
+export type { RamPolicy, UploadPolicyInput } from './policy';
+export { isValidSubject } from './subject';

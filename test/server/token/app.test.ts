@@ -1,0 +1,452 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { delay, http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import type { Hono } from 'hono';
+import type { TokenErrorResponse, TokenResponse } from '../../../src/shared/token-response';
+import { createTokenApp } from '../../../src/server/token/app';
+import type { TokenAppConfig } from '../../../src/server/token/app';
+import { createAssumeRole } from '../../../src/server/token/assume-role';
+import type { Authorize } from '../../../src/server/token/authorize';
+import { COOKIE_SECRET, CookieJar, recordingLogger, ROLE_ARN, testConfig } from './app-fixtures';
+import { issuing, recordingStsHandler, ROOT_ACCESS_KEY_ID, ROOT_ACCESS_KEY_SECRET, STS_URL, stsErrorBody } from './sts-fake';
+import type { AssumeRoleCall } from './sts-fake';
+
+const MINUTE = 60_000;
+const START = Date.parse('2030-01-01T00:00:00Z');
+
+const mockSts = setupServer();
+beforeAll(() => mockSts.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => mockSts.resetHandlers());
+afterAll(() => mockSts.close());
+
+let now: number;
+let calls: AssumeRoleCall[];
+let logger: ReturnType<typeof recordingLogger>;
+
+beforeEach(() => {
+  now = START;
+  calls = [];
+  logger = recordingLogger();
+  // STS issues credentials valid for 15 minutes from "now".
+  mockSts.use(recordingStsHandler(calls, issuing(() => new Date(now + 15 * MINUTE))));
+});
+
+function tokenApp(options: { config?: Partial<TokenAppConfig>; authorize?: Authorize; stsTimeoutMs?: number } = {}): Hono {
+  const assumeRole = createAssumeRole({
+    accessKeyId: ROOT_ACCESS_KEY_ID,
+    accessKeySecret: ROOT_ACCESS_KEY_SECRET,
+    endpoint: STS_URL,
+    timeoutMs: options.stsTimeoutMs ?? 5_000,
+  });
+  return createTokenApp({
+    assumeRole,
+    config: testConfig(options.config),
+    now: () => now,
+    logger,
+    ...(options.authorize ? { authorize: options.authorize } : {}),
+  });
+}
+
+const asAlice: Authorize = async () => ({ subject: 'alice' });
+
+async function getToken(app: Hono, jar = new CookieJar(), headers: Record<string, string> = {}, url = 'http://localhost/api/sts') {
+  const response = await app.request(url, { headers: { ...jar.header(), ...headers } });
+  jar.store(response);
+  return response;
+}
+
+async function tokenOf(response: Response): Promise<TokenResponse> {
+  expect(response.status).toBe(200);
+  return (await response.json()) as TokenResponse;
+}
+
+describe('GET /api/sts', () => {
+  it('returns STS credentials and everything the browser client needs, never cached by HTTP', async () => {
+    const response = await getToken(tokenApp({ authorize: asAlice }));
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(await tokenOf(response)).toEqual({
+      accessKeyId: 'STS.issuedKey1',
+      accessKeySecret: 'issuedSecret1-abcdefghijklmnop',
+      securityToken: expect.stringMatching(/^CAIStoken1-/),
+      expiration: '2030-01-01T00:15:00Z',
+      region: 'oss-cn-hangzhou',
+      bucket: 'examplebucket',
+      endpoint: 'http://localhost:9000',
+      secure: false,
+      sldEnable: true,
+      prefix: 'uploads/alice/',
+    });
+  });
+
+  it('asks STS for the configured role and duration, a session named after the uploader, and a policy for its prefix only', async () => {
+    await getToken(tokenApp({ authorize: asAlice }));
+    expect(calls).toHaveLength(1);
+    const call = calls[0]!;
+    expect(call.params.get('RoleArn')).toBe(ROLE_ARN);
+    expect(call.params.get('DurationSeconds')).toBe('900');
+    expect(call.params.get('RoleSessionName')).toBe('u-alice');
+    expect(call.policy).toEqual({
+      Version: '1',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: ['oss:PutObject', 'oss:ListParts', 'oss:AbortMultipartUpload'],
+          Resource: ['acs:oss:*:*:examplebucket/uploads/alice/*'],
+        },
+      ],
+    });
+  });
+
+  it('adds the prefix-bound ListMultipartUploads grant when listUploads is on', async () => {
+    await getToken(tokenApp({ authorize: asAlice, config: { listUploads: true } }));
+    expect(JSON.stringify(calls[0]!.policy)).toContain('"oss:Prefix":["uploads/alice/*"]');
+  });
+
+  it('answers 401 when the authorizer knows nobody', async () => {
+    const response = await getToken(tokenApp({ authorize: async () => null }));
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as TokenErrorResponse).error.code).toBe('Unauthorized');
+    expect(calls).toHaveLength(0);
+  });
+
+  it('answers 500 JSON when the authorizer fails', async () => {
+    const response = await getToken(tokenApp({ authorize: async () => Promise.reject(new Error('session store down')) }));
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error: { code: 'InternalError', message: 'could not issue credentials' } });
+    expect(logger.lines.join('\n')).toContain('session store down');
+  });
+
+  it.each(['../bob', 'alice/*', 'a?', ''])('refuses a subject %j that could widen the prefix', async (subject) => {
+    const response = await getToken(tokenApp({ authorize: async () => ({ subject }) }));
+    expect(response.status).toBe(500);
+    expect(((await response.json()) as TokenErrorResponse).error.code).toBe('InvalidSubject');
+    expect(calls).toHaveLength(0);
+  });
+});
+
+describe('STS failures', () => {
+  it.each([
+    ['NoPermission', 403],
+    ['EntityNotExist.Role', 404],
+    ['InvalidAccessKeyId.NotFound', 404],
+    ['Throttling', 400],
+  ])('answers 502 with the STS code %s', async (code, status) => {
+    mockSts.use(http.post(STS_URL, () => HttpResponse.json(stsErrorBody(code, `${code} happened`), { status })));
+    const response = await getToken(tokenApp({ authorize: asAlice }));
+    expect(response.status).toBe(502);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(await response.json()).toEqual({ error: { code, message: `${code} happened` } });
+  });
+
+  it('answers 502 when STS fails with a bare 5xx', async () => {
+    mockSts.use(http.post(STS_URL, () => new HttpResponse('upstream down', { status: 503 })));
+    const response = await getToken(tokenApp({ authorize: asAlice }));
+    expect(response.status).toBe(502);
+    expect(((await response.json()) as TokenErrorResponse).error.code).toBe('StsUnavailable');
+  });
+
+  it('answers 502 when STS sends malformed JSON', async () => {
+    mockSts.use(http.post(STS_URL, () => new HttpResponse('{"Credentials":', { status: 200 })));
+    const response = await getToken(tokenApp({ authorize: asAlice }));
+    expect(response.status).toBe(502);
+    expect(((await response.json()) as TokenErrorResponse).error.code).toBe('MalformedStsResponse');
+  });
+
+  it('answers 504 when STS does not answer in time', async () => {
+    mockSts.use(
+      http.post(STS_URL, async () => {
+        await delay(2_000);
+        return HttpResponse.json({});
+      }),
+    );
+    const response = await getToken(tokenApp({ authorize: asAlice, stsTimeoutMs: 50 }));
+    expect(response.status).toBe(504);
+    expect(((await response.json()) as TokenErrorResponse).error.code).toBe('StsTimeout');
+  });
+
+  it('tries STS again on the next request after a failure', async () => {
+    let first = true;
+    mockSts.use(
+      http.post(STS_URL, () => {
+        if (!first) return undefined; // fall through to the issuing handler
+        first = false;
+        return HttpResponse.json(stsErrorBody('Throttling', 'slow down'), { status: 400 });
+      }),
+    );
+    const app = tokenApp({ authorize: asAlice });
+    expect((await getToken(app)).status).toBe(502);
+    expect((await getToken(app)).status).toBe(200);
+  });
+});
+
+describe('credential reuse', () => {
+  it('hands the same credentials to the same uploader while they have more than 5 minutes left', async () => {
+    const app = tokenApp({ authorize: asAlice });
+    const first = await tokenOf(await getToken(app));
+    now += 9 * MINUTE; // 6 minutes left
+    const second = await tokenOf(await getToken(app));
+    expect(second.accessKeyId).toBe(first.accessKeyId);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('fetches new credentials once less than 5 minutes are left', async () => {
+    const app = tokenApp({ authorize: asAlice });
+    const first = await tokenOf(await getToken(app));
+    now += 11 * MINUTE; // 4 minutes left
+    const second = await tokenOf(await getToken(app));
+    expect(second.accessKeyId).not.toBe(first.accessKeyId);
+    expect(second.expiration).toBe('2030-01-01T00:26:00Z');
+    expect(calls).toHaveLength(2);
+  });
+
+  it('makes one STS call for many concurrent requests of one uploader', async () => {
+    const app = tokenApp({ authorize: asAlice });
+    const responses = await Promise.all(Array.from({ length: 8 }, () => getToken(app)));
+    const tokens = await Promise.all(responses.map(tokenOf));
+    expect(calls).toHaveLength(1);
+    expect(new Set(tokens.map((t) => t.accessKeyId)).size).toBe(1);
+  });
+
+  it('never shares credentials between uploaders', async () => {
+    let next = 0;
+    const app = tokenApp({ authorize: async () => ({ subject: ['alice', 'bob'][next++ % 2]! }) });
+    const [alice, bob] = [await tokenOf(await getToken(app)), await tokenOf(await getToken(app))];
+    expect(alice.prefix).toBe('uploads/alice/');
+    expect(bob.prefix).toBe('uploads/bob/');
+    expect(alice.accessKeyId).not.toBe(bob.accessKeyId);
+    expect(calls).toHaveLength(2);
+  });
+});
+
+describe('rate limits', () => {
+  it('answers 429 with Retry-After once an uploader exceeds its budget', async () => {
+    const app = tokenApp({ authorize: asAlice, config: { rateLimit: { perSubjectPerMinute: 2, perIpPerMinute: 0 } } });
+    expect((await getToken(app)).status).toBe(200);
+    expect((await getToken(app)).status).toBe(200);
+    const limited = await getToken(app);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('30');
+    expect(((await limited.json()) as TokenErrorResponse).error.code).toBe('TooManyRequests');
+    now += 30_000;
+    expect((await getToken(app)).status).toBe(200);
+  });
+
+  it('limits per socket address, across uploaders', async () => {
+    let next = 0;
+    const app = tokenApp({
+      authorize: async () => ({ subject: `user${next++}` }),
+      config: { rateLimit: { perSubjectPerMinute: 0, perIpPerMinute: 1 } },
+    });
+    // The bindings @hono/node-server passes: the Node request with its socket.
+    const from = (remoteAddress: string) => ({ incoming: { socket: { remoteAddress } } });
+    const get = (remoteAddress: string) => app.request('http://localhost/api/sts', {}, from(remoteAddress));
+    expect((await get('192.0.2.10')).status).toBe(200);
+    expect((await get('192.0.2.10')).status).toBe(429);
+    expect((await get('192.0.2.11')).status).toBe(200);
+  });
+
+  it('limits per forwarded client address behind a trusted proxy', async () => {
+    let next = 0;
+    const app = tokenApp({
+      authorize: async () => ({ subject: `user${next++}` }),
+      config: { trustProxy: true, rateLimit: { perSubjectPerMinute: 0, perIpPerMinute: 1 } },
+    });
+    expect((await getToken(app, new CookieJar(), { 'X-Forwarded-For': '203.0.113.7' })).status).toBe(200);
+    // Only the last entry, appended by the proxy, counts: a client cannot dodge the limit by prepending addresses.
+    const limited = await getToken(app, new CookieJar(), { 'X-Forwarded-For': '10.9.9.9, 203.0.113.7' });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await getToken(app, new CookieJar(), { 'X-Forwarded-For': '198.51.100.1' })).status).toBe(200);
+  });
+});
+
+describe('anonymous cookie uploader', () => {
+  it('gives a new browser a signed HttpOnly Lax cookie and its own prefix', async () => {
+    const jar = new CookieJar();
+    const response = await getToken(tokenApp(), jar);
+    const token = await tokenOf(response);
+    expect(token.prefix).toMatch(/^uploads\/[A-Za-z0-9][A-Za-z0-9_-]{21}\/$/);
+    const cookie = response.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+    expect(cookie).toMatch(/Path=\//);
+    expect(cookie).not.toMatch(/Secure/);
+    expect(calls[0]!.params.get('RoleSessionName')).toBe(`u-${token.prefix.split('/')[1]}`);
+  });
+
+  it('keeps the prefix of one browser across requests', async () => {
+    const app = tokenApp();
+    const jar = new CookieJar();
+    const first = await tokenOf(await getToken(app, jar));
+    now += 20 * MINUTE; // past expiry: new credentials, same uploader
+    const again = await getToken(app, jar);
+    expect(again.headers.get('set-cookie')).toBeNull();
+    expect((await tokenOf(again)).prefix).toBe(first.prefix);
+  });
+
+  it('keeps the prefix across a server restart with the same secret', async () => {
+    const jar = new CookieJar();
+    const first = await tokenOf(await getToken(tokenApp(), jar));
+    const afterRestart = await tokenOf(await getToken(tokenApp(), jar));
+    expect(afterRestart.prefix).toBe(first.prefix);
+  });
+
+  it('gives two browsers different prefixes', async () => {
+    const app = tokenApp();
+    const a = await tokenOf(await getToken(app, new CookieJar()));
+    const b = await tokenOf(await getToken(app, new CookieJar()));
+    expect(a.prefix).not.toBe(b.prefix);
+  });
+
+  it('treats a tampered cookie as a new browser', async () => {
+    const app = tokenApp();
+    const jar = new CookieJar();
+    const original = await tokenOf(await getToken(app, jar));
+    const signed = decodeURIComponent(jar.get('uploader_id')!);
+    const signature = signed.slice(signed.lastIndexOf('.'));
+    jar.set('uploader_id', encodeURIComponent(`${'B'.repeat(22)}${signature}`));
+    const response = await getToken(app, jar);
+    const tampered = await tokenOf(response);
+    expect(tampered.prefix).not.toBe(original.prefix);
+    expect(tampered.prefix).not.toBe(`uploads/${'B'.repeat(22)}/`);
+    expect(response.headers.get('set-cookie')).toMatch(/^uploader_id=/);
+  });
+
+  it('does not accept a cookie signed with another secret', async () => {
+    const jar = new CookieJar();
+    const original = await tokenOf(await getToken(tokenApp({ config: { cookieSecret: 'another-secret-0123456789abcdefghij' } }), jar));
+    const other = await tokenOf(await getToken(tokenApp({ config: { cookieSecret: COOKIE_SECRET } }), jar));
+    expect(other.prefix).not.toBe(original.prefix);
+  });
+
+  it('marks the cookie Secure over https', async () => {
+    const response = await getToken(tokenApp(), new CookieJar(), {}, 'https://uploader.example/api/sts');
+    expect(response.headers.get('set-cookie')).toMatch(/; Secure/);
+    expect(response.headers.get('set-cookie')).toMatch(/SameSite=Lax/);
+  });
+
+  it('uses SameSite=None; Secure; Partitioned over https when other origins may embed the uploader', async () => {
+    const app = tokenApp({ config: { corsOrigins: ['https://shop.example'] } });
+    const response = await getToken(app, new CookieJar(), {}, 'https://uploader.example/api/sts');
+    expect(response.headers.get('set-cookie')).toMatch(/SameSite=None/);
+    expect(response.headers.get('set-cookie')).toMatch(/; Secure/);
+    expect(response.headers.get('set-cookie')).toMatch(/; Partitioned/);
+  });
+
+  it('falls back to SameSite=Lax over plain http even with embedding enabled (browsers drop insecure None cookies)', async () => {
+    const app = tokenApp({ config: { corsOrigins: ['http://localhost:5173'] } });
+    const response = await getToken(app);
+    expect(response.headers.get('set-cookie')).toMatch(/SameSite=Lax/);
+    expect(response.headers.get('set-cookie')).not.toMatch(/Secure|Partitioned/);
+  });
+
+  it('trusts X-Forwarded-Proto only behind a trusted proxy', async () => {
+    const headers = { 'X-Forwarded-Proto': 'https' };
+    const direct = await getToken(tokenApp(), new CookieJar(), headers);
+    const proxied = await getToken(tokenApp({ config: { trustProxy: true } }), new CookieJar(), headers);
+    expect(direct.headers.get('set-cookie')).not.toMatch(/Secure/);
+    expect(proxied.headers.get('set-cookie')).toMatch(/; Secure/);
+  });
+});
+
+describe('secrets', () => {
+  it('never puts the root key in a response or a log line, and logs issued keys only redacted', async () => {
+    const app = tokenApp();
+    const bodies: string[] = [];
+    const ok = await getToken(app);
+    bodies.push(await ok.text());
+    mockSts.use(http.post(STS_URL, () => HttpResponse.json(stsErrorBody('NoPermission', `no ${ROOT_ACCESS_KEY_ID}`), { status: 403 })));
+    const failed = await getToken(app);
+    bodies.push(await failed.text());
+
+    const everything = [...bodies, ...logger.lines].join('\n');
+    expect(everything).not.toContain(ROOT_ACCESS_KEY_SECRET);
+    expect(everything).not.toContain(ROOT_ACCESS_KEY_ID);
+    const issued = JSON.parse(bodies[0]!) as TokenResponse;
+    const logs = logger.lines.join('\n');
+    expect(logs).not.toContain(issued.accessKeySecret);
+    expect(logs).not.toContain(issued.securityToken);
+    expect(logs).not.toContain(issued.accessKeyId);
+    expect(logs).toContain(`"accessKeyId":"${issued.accessKeyId.slice(0, 4)}…(${issued.accessKeyId.length})"`);
+    expect(logs).toContain('"code":"NoPermission"');
+  });
+});
+
+describe('cross-origin embedding', () => {
+  const ORIGIN = 'https://shop.example';
+
+  it('sends no CORS headers by default', async () => {
+    const response = await getToken(tokenApp({ authorize: asAlice }), new CookieJar(), { Origin: ORIGIN });
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    expect(response.headers.get('access-control-allow-credentials')).toBeNull();
+  });
+
+  it('echoes an allowed origin with credentials and Vary: Origin', async () => {
+    const app = tokenApp({ authorize: asAlice, config: { corsOrigins: [ORIGIN] } });
+    const response = await getToken(app, new CookieJar(), { Origin: ORIGIN });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    expect(response.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(response.headers.get('vary')).toMatch(/Origin/);
+  });
+
+  it('does not allow an origin outside the list', async () => {
+    const app = tokenApp({ authorize: asAlice, config: { corsOrigins: [ORIGIN] } });
+    const response = await getToken(app, new CookieJar(), { Origin: 'https://evil.example' });
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    expect(response.headers.get('vary')).toMatch(/Origin/);
+  });
+
+  it('answers an allowed preflight', async () => {
+    const app = tokenApp({ authorize: asAlice, config: { corsOrigins: [ORIGIN] } });
+    const response = await app.request('http://localhost/api/sts', {
+      method: 'OPTIONS',
+      headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' },
+    });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    expect(response.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(response.headers.get('access-control-allow-methods')).toContain('GET');
+    expect(response.headers.get('access-control-allow-headers')).toBe('authorization');
+    expect(calls).toHaveLength(0);
+  });
+
+  it('keeps CORS headers on error answers so the embedding page can read them', async () => {
+    const app = tokenApp({ authorize: asAlice, config: { corsOrigins: [ORIGIN], rateLimit: { perSubjectPerMinute: 1, perIpPerMinute: 0 } } });
+    await getToken(app, new CookieJar(), { Origin: ORIGIN });
+    const limited = await getToken(app, new CookieJar(), { Origin: ORIGIN });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+  });
+});
+
+describe('other routes and methods', () => {
+  it('answers GET /api/health', async () => {
+    const response = await tokenApp({ authorize: asAlice }).request('/api/health');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it.each(['POST', 'PUT', 'DELETE'])('refuses %s on /api/sts with 405 and Allow', async (method) => {
+    const response = await tokenApp({ authorize: asAlice }).request('/api/sts', { method });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, OPTIONS');
+    expect(calls).toHaveLength(0);
+  });
+
+  it('answers OPTIONS without CORS configured', async () => {
+    const response = await tokenApp({ authorize: asAlice }).request('/api/sts', { method: 'OPTIONS' });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('allow')).toBe('GET, OPTIONS');
+  });
+
+  it('rejects a large request body with 413', async () => {
+    const response = await tokenApp({ authorize: asAlice }).request('/api/sts', { method: 'POST', body: 'x'.repeat(4096) });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as TokenErrorResponse).error.code).toBe('PayloadTooLarge');
+  });
+
+  it('refuses to build without a cookie secret when no authorizer is given', () => {
+    expect(() => tokenApp({ config: { cookieSecret: undefined } })).toThrow(/cookieSecret/);
+  });
+});
