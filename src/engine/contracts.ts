@@ -14,6 +14,8 @@ export interface EngineErrorFields {
   ossCode?: string;
   requestId?: string;
   partNumber?: number;
+  /** From a `Retry-After` header (429/503), in ms: wait at least this long before trying again. */
+  retryAfterMs?: number;
 }
 
 /** Plan of one part: 1-based number, byte range [start, end). */

@@ -10,6 +10,7 @@ export class EngineError extends Error implements EngineErrorFields {
   readonly ossCode?: string;
   readonly requestId?: string;
   readonly partNumber?: number;
+  readonly retryAfterMs?: number;
 
   constructor(message: string, fields: EngineErrorFields, options?: { cause?: unknown }) {
     super(message, options);
@@ -18,6 +19,7 @@ export class EngineError extends Error implements EngineErrorFields {
     if (fields.ossCode !== undefined) this.ossCode = fields.ossCode;
     if (fields.requestId !== undefined) this.requestId = fields.requestId;
     if (fields.partNumber !== undefined) this.partNumber = fields.partNumber;
+    if (fields.retryAfterMs !== undefined) this.retryAfterMs = fields.retryAfterMs;
   }
 }
 

@@ -1,0 +1,173 @@
+import type { Crc64Hasher } from './contracts';
+import type { Crc64Request, Crc64Response } from './crc64-messages';
+import { crc64OfBlob } from './crc64-blob';
+import { abortError, raceAbort } from './abort';
+import { crc64Concat } from '../server/local-oss/crc64-combine';
+
+export interface Crc64HasherOptions {
+  /** Workers at most (default: 2, or 1 on a single-core machine). */
+  workers?: number;
+  /** Starts a worker; default: the bundled `crc64.worker.ts`. */
+  createWorker?: () => Worker;
+}
+
+export interface DisposableCrc64Hasher extends Crc64Hasher {
+  /** Stops the workers; later calls hash on the main thread. */
+  dispose(): void;
+}
+
+/**
+ * CRC-64 of part blobs in a small pool of module workers, so hashing gigabytes never blocks the
+ * page. Falls back to the main thread where there are no workers (Node) or a worker fails to start
+ * (e.g. a Content-Security-Policy without `worker-src`).
+ */
+export function createCrc64Hasher(opts: Crc64HasherOptions = {}): DisposableCrc64Hasher {
+  let pool = typeof Worker === 'undefined' ? undefined : createWorkerPool(opts.workers ?? defaultWorkerCount(), opts.createWorker ?? startBundledWorker);
+
+  return {
+    async crc64(blob, signal) {
+      if (signal?.aborted) throw abortError();
+      if (pool && !pool.broken) {
+        try {
+          return await pool.run(blob, signal);
+        } catch (err) {
+          if (!(err instanceof WorkerUnavailableError)) throw err;
+        }
+      }
+      return raceAbort(crc64OfBlob(blob, () => signal?.aborted === true), signal);
+    },
+    combine(parts) {
+      return crc64Concat(parts.map((p) => ({ crc64: BigInt(p.crc64), size: p.size }))).toString(10);
+    },
+    dispose() {
+      pool?.dispose();
+      pool = undefined;
+    },
+  };
+}
+
+function defaultWorkerCount(): number {
+  const cores = typeof navigator === 'undefined' ? 2 : (navigator.hardwareConcurrency ?? 2);
+  return cores > 1 ? 2 : 1;
+}
+
+function startBundledWorker(): Worker {
+  // This exact form lets Vite find and bundle the worker.
+  return new Worker(new URL('./crc64.worker.ts', import.meta.url), { type: 'module' });
+}
+
+/** The worker could not run the job at all; the caller hashes on the main thread instead. */
+class WorkerUnavailableError extends Error {
+  override name = 'WorkerUnavailableError';
+}
+
+interface Job {
+  id: number;
+  blob: Blob;
+  signal: AbortSignal | undefined;
+  onAbort: () => void;
+  resolve: (crc64: string) => void;
+  reject: (err: unknown) => void;
+  settled: boolean;
+}
+
+interface Slot {
+  worker: Worker;
+  /** The job the worker is on; stays set after an abort until the worker answers, so it is not overloaded. */
+  job: Job | undefined;
+}
+
+interface WorkerPool {
+  readonly broken: boolean;
+  run(blob: Blob, signal: AbortSignal | undefined): Promise<string>;
+  dispose(): void;
+}
+
+function createWorkerPool(size: number, startWorker: () => Worker): WorkerPool {
+  const slots: Slot[] = [];
+  const queue: Job[] = [];
+  let nextId = 1;
+  let broken = false;
+
+  function settle(job: Job, outcome: () => void): void {
+    if (job.settled) return;
+    job.settled = true;
+    // One signal may serve a whole upload's parts; leave no listener behind per part.
+    job.signal?.removeEventListener('abort', job.onAbort);
+    outcome();
+  }
+
+  function breakPool(): void {
+    broken = true;
+    const stranded = [...slots.map((s) => s.job), ...queue.splice(0)];
+    for (const slot of slots.splice(0)) slot.worker.terminate();
+    for (const job of stranded) if (job) settle(job, () => job.reject(new WorkerUnavailableError('CRC-64 worker failed')));
+  }
+
+  function addSlot(): Slot | undefined {
+    let worker: Worker;
+    try {
+      worker = startWorker();
+    } catch {
+      breakPool();
+      return undefined;
+    }
+    const slot: Slot = { worker, job: undefined };
+    worker.onmessage = (event: MessageEvent<Crc64Response>) => {
+      const job = slot.job;
+      if (!job || job.id !== event.data.id) return;
+      slot.job = undefined;
+      const response = event.data;
+      if ('crc64' in response) settle(job, () => job.resolve(response.crc64));
+      else settle(job, () => job.reject(new DOMException(response.error.message, response.error.name)));
+      pump();
+    };
+    // A script that fails to load or a crashed worker: nothing this pool sends will be answered.
+    worker.onerror = (event) => {
+      event.preventDefault();
+      breakPool();
+    };
+    slots.push(slot);
+    return slot;
+  }
+
+  function pump(): void {
+    while (queue.length > 0 && !broken) {
+      const slot = slots.find((s) => !s.job) ?? (slots.length < size ? addSlot() : undefined);
+      if (!slot) return;
+      const job = queue.shift()!;
+      slot.job = job;
+      slot.worker.postMessage({ id: job.id, blob: job.blob } satisfies Crc64Request);
+    }
+  }
+
+  return {
+    get broken() {
+      return broken;
+    },
+    run(blob, signal) {
+      return new Promise<string>((resolve, reject) => {
+        const job: Job = {
+          id: nextId++,
+          blob,
+          signal,
+          onAbort: () => {
+            const queued = queue.indexOf(job);
+            if (queued >= 0) queue.splice(queued, 1);
+            else slots.find((s) => s.job === job)?.worker.postMessage({ id: job.id, cancel: true } satisfies Crc64Request);
+            settle(job, () => job.reject(abortError()));
+          },
+          resolve,
+          reject,
+          settled: false,
+        };
+        signal?.addEventListener('abort', job.onAbort, { once: true });
+        queue.push(job);
+        pump();
+      });
+    },
+    dispose() {
+      breakPool();
+    },
+  };
+}

@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createCrc64Hasher } from '../../src/engine/crc64';
+import { crc64OfBlob } from '../../src/engine/crc64-blob';
+import type { Crc64Request, Crc64Response } from '../../src/engine/crc64-messages';
+
+const text = (s: string) => new Blob([s]);
+
+
+describe('crc64 on the main thread (no Worker, as in Node)', () => {
+  const hasher = createCrc64Hasher();
+
+  it('matches the CRC-64/ECMA-182 vectors OSS uses, as decimal strings', async () => {
+    expect(await hasher.crc64(text(''))).toBe('0');
+    expect(await hasher.crc64(text('123456789'))).toBe('11051210869376104954');
+    expect(await hasher.crc64(text('hello world'))).toBe('5981764153023615706');
+  });
+
+  it('gives the same CRC when the blob is read in several chunks', async () => {
+    const data = new Uint8Array(randomBytes(9 * 1024 * 1024 + 17));
+    const whole = await hasher.crc64(new Blob([data]));
+    const halves = hasher.combine([
+      { crc64: await hasher.crc64(new Blob([data.subarray(0, 1000)])), size: 1000 },
+      { crc64: await hasher.crc64(new Blob([data.subarray(1000)])), size: data.length - 1000 },
+    ]);
+    expect(halves).toBe(whole);
+  });
+
+  it('combines the CRCs of random splits into the CRC of the whole', async () => {
+    const data = new Uint8Array(randomBytes(200_000));
+    const whole = await hasher.crc64(new Blob([data]));
+    for (let round = 0; round < 5; round++) {
+      const cuts = [0, ...Array.from({ length: 4 }, () => Math.floor(Math.random() * data.length)).sort((a, b) => a - b), data.length];
+      const parts = [];
+      for (let i = 0; i + 1 < cuts.length; i++) {
+        const piece = data.subarray(cuts[i], cuts[i + 1]);
+        parts.push({ crc64: await hasher.crc64(new Blob([piece])), size: piece.length });
+      }
+      expect(hasher.combine(parts)).toBe(whole);
+    }
+  });
+
+  it('combines an empty list to 0', () => {
+    expect(hasher.combine([])).toBe('0');
+  });
+
+  it('rejects with an AbortError when aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(hasher.crc64(text('x'), controller.signal)).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
+/** Runs the worker's job in-process, asynchronously, like a real worker would. */
+class InProcessWorker {
+  onmessage: ((event: MessageEvent<Crc64Response>) => void) | null = null;
+  onerror: ((event: { preventDefault(): void }) => void) | null = null;
+  received: Crc64Request[] = [];
+  terminated = false;
+
+  postMessage(request: Crc64Request): void {
+    this.received.push(request);
+    if ('cancel' in request) return;
+    void crc64OfBlob(request.blob).then((crc64) => this.onmessage?.({ data: { id: request.id, crc64 } } as MessageEvent<Crc64Response>));
+  }
+  terminate(): void {
+    this.terminated = true;
+  }
+}
+
+/** A worker whose script fails to load. */
+class BrokenWorker extends InProcessWorker {
+  override postMessage(): void {
+    setTimeout(() => this.onerror?.({ preventDefault: () => undefined }), 0);
+  }
+}
+
+describe('crc64 in workers', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('hashes in a pool of at most the configured number of workers', async () => {
+    vi.stubGlobal('Worker', InProcessWorker);
+    const workers: InProcessWorker[] = [];
+    const hasher = createCrc64Hasher({
+      workers: 2,
+      createWorker: () => {
+        const worker = new InProcessWorker();
+        workers.push(worker);
+        return worker as unknown as Worker;
+      },
+    });
+    const results = await Promise.all(['123456789', '', 'hello world', '123456789'].map((s) => hasher.crc64(text(s))));
+    expect(results).toEqual(['11051210869376104954', '0', '5981764153023615706', '11051210869376104954']);
+    expect(workers).toHaveLength(2);
+    hasher.dispose();
+    expect(workers.every((w) => w.terminated)).toBe(true);
+  });
+
+  it('falls back to the main thread when the worker fails to start', async () => {
+    vi.stubGlobal('Worker', BrokenWorker);
+    const hasher = createCrc64Hasher({ createWorker: () => new BrokenWorker() as unknown as Worker });
+    await expect(hasher.crc64(text('123456789'))).resolves.toBe('11051210869376104954');
+    await expect(hasher.crc64(text('hello world'))).resolves.toBe('5981764153023615706');
+  });
+
+  it('tells the worker to stop a job that is aborted', async () => {
+    vi.stubGlobal('Worker', InProcessWorker);
+    const worker = new InProcessWorker();
+    worker.postMessage = function postMessage(request: Crc64Request) {
+      this.received.push(request);
+    };
+    const hasher = createCrc64Hasher({ workers: 1, createWorker: () => worker as unknown as Worker });
+    const controller = new AbortController();
+    const pending = hasher.crc64(text('never answered'), controller.signal);
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    expect(worker.received).toEqual([expect.objectContaining({ id: 1 }), { id: 1, cancel: true }]);
+  });
+});

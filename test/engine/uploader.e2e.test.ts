@@ -1,0 +1,271 @@
+/**
+ * The whole engine (`createUploader` with its browser defaults) in real Chromium against the
+ * local OSS server: a large file arrives byte-identical, pause and resume send each part once,
+ * a reload mid-upload resumes from IndexedDB without a new Initiate, and cancel leaves nothing.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import OSS from 'ali-oss';
+import { createCRC64 } from 'hash-wasm';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createServer as createViteServer, type ViteDevServer } from 'vite';
+import { startLocalOss, type LocalOss } from '../../src/server/local-oss';
+import type { TokenResponse } from '../../src/shared/token-response';
+import type { Core } from './core-harness/core-harness';
+
+const ROOT_ID = 'LTAIcoreE2eRoot';
+const ROOT_SECRET = 'coreE2eRootSecretValue';
+const ROLE_ARN = 'acs:ram::1000000000000000:role/uploader';
+const BUCKET = 'uploads';
+const REGION = 'oss-cn-hangzhou';
+const PREFIX = 'e2e/';
+const MiB = 1024 * 1024;
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const HARNESS = 'test/engine/core-harness/index.html';
+
+interface OssRequest {
+  method: string;
+  url: URL;
+}
+
+let tempDir: string;
+let oss: LocalOss;
+let vite: ViteDevServer;
+let browser: Browser;
+let page: Page;
+let harnessUrl: string;
+let requests: OssRequest[] = [];
+
+/** Same bytes as the harness's `makeFile`. */
+function expectedBytes(size: number, seed: number): Buffer {
+  const bytes = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) bytes[i] = Math.imul(i + seed, 2654435761) >>> 24;
+  return bytes;
+}
+
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+async function crc64Decimal(bytes: Buffer): Promise<string> {
+  const hasher = await createCRC64();
+  hasher.init();
+  hasher.update(bytes);
+  return BigInt(`0x${hasher.digest('hex')}`).toString();
+}
+
+function rootClient(): OSS {
+  return new OSS({ accessKeyId: ROOT_ID, accessKeySecret: ROOT_SECRET, bucket: BUCKET, region: REGION, endpoint: oss.url, sldEnable: true } as OSS.Options);
+}
+
+async function assumeRole(): Promise<TokenResponse> {
+  // @types/ali-oss lacks `endpoint`; the STS class takes the full URL.
+  const sts = new OSS.STS({ accessKeyId: ROOT_ID, accessKeySecret: ROOT_SECRET, endpoint: oss.stsUrl } as ConstructorParameters<typeof OSS.STS>[0]);
+  const { credentials } = await sts.assumeRole(ROLE_ARN, undefined, 3600, 'core-e2e');
+  return {
+    accessKeyId: credentials.AccessKeyId,
+    accessKeySecret: credentials.AccessKeySecret,
+    securityToken: credentials.SecurityToken,
+    expiration: credentials.Expiration,
+    region: REGION,
+    bucket: BUCKET,
+    endpoint: oss.url,
+    secure: false,
+    sldEnable: true,
+    prefix: PREFIX,
+  };
+}
+
+function partPuts(key: string): number[] {
+  return requests
+    .filter((r) => r.method === 'PUT' && r.url.pathname === `/${BUCKET}/${key}` && r.url.searchParams.has('partNumber'))
+    .map((r) => Number(r.url.searchParams.get('partNumber')));
+}
+
+function count(key: string, method: string, has: string, lacks?: string): number {
+  return requests.filter(
+    (r) => r.method === method && r.url.pathname === `/${BUCKET}/${key}` && r.url.searchParams.has(has) && (!lacks || !r.url.searchParams.has(lacks)),
+  ).length;
+}
+
+async function openHarness(): Promise<void> {
+  await page.goto(harnessUrl);
+  await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+}
+
+beforeAll(async () => {
+  tempDir = await mkdtemp(join(tmpdir(), 'core-e2e-'));
+  oss = await startLocalOss({
+    dataDir: join(tempDir, 'oss'),
+    port: 0,
+    rootAccessKeyId: ROOT_ID,
+    rootAccessKeySecret: ROOT_SECRET,
+    roleArn: ROLE_ARN,
+    buckets: [BUCKET],
+    region: REGION,
+  });
+  vite = await createViteServer({
+    configFile: false,
+    root: resolve(import.meta.dirname, '../..'),
+    cacheDir: join(tempDir, 'vite-cache'),
+    logLevel: 'warn',
+    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
+    optimizeDeps: { entries: [HARNESS], include: ['ali-oss', 'hash-wasm', 'idb-keyval'] },
+  });
+  await vite.listen();
+  const origin = vite.resolvedUrls?.local[0];
+  if (!origin) throw new Error('vite did not report its URL');
+  harnessUrl = new URL(HARNESS, origin).href;
+
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  page = await browser.newPage();
+  await page.exposeFunction('assumeRole', assumeRole);
+  const ossOrigin = new URL(oss.url).origin;
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.origin === ossOrigin && request.method() !== 'OPTIONS') requests.push({ method: request.method(), url });
+  });
+  await openHarness();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await vite?.close();
+  await oss?.close();
+  if (tempDir) await rm(tempDir, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  requests = [];
+});
+
+describe('uploader in Chromium against the local OSS server', () => {
+  it('uploads a 64 MiB file in 8 MiB parts, byte-identical, with a matching CRC-64', async () => {
+    const size = 64 * MiB;
+    const result = await page.evaluate(async (size) => {
+      const { core } = window as unknown as { core: Core };
+      const uploader = await core.createUploader({ getCredentials: core.getCredentials });
+      const upload = uploader.add(core.makeFile(size, 'big.bin', 1));
+      let progressEvents = 0;
+      upload.on('progress', () => progressEvents++);
+      const result = await upload.finished;
+      uploader.destroy();
+      return { result, progressEvents, snapshot: upload.snapshot() };
+    }, size);
+
+    const expected = expectedBytes(size, 1);
+    expect(result.result).toMatchObject({ key: `${PREFIX}big.bin`, size, crc64: await crc64Decimal(expected) });
+    expect(result.snapshot).toMatchObject({ state: 'done', progress: { bytesUploaded: size, fraction: 1 } });
+    expect(result.progressEvents).toBeGreaterThan(8);
+    expect(partPuts(`${PREFIX}big.bin`).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const stored = await rootClient().get(`${PREFIX}big.bin`);
+    expect(sha256(stored.content as Buffer)).toBe(sha256(expected));
+  });
+
+  it('pauses mid-upload and resumes, sending every part exactly once', async () => {
+    const size = 6 * MiB;
+    const key = `${PREFIX}paused.bin`;
+    const paused = await page.evaluate(async (size) => {
+      const { core } = window as unknown as { core: Core };
+      const transport = core.holdPartsAbove(2);
+      const uploader = await core.createUploader({ getCredentials: core.getCredentials, partSize: 1024 * 1024, parallel: 2, transport });
+      const upload = uploader.add(core.makeFile(size, 'paused.bin', 2));
+      core.state = { uploader, upload, transport };
+      await core.whenCheckpointHas('paused.bin', 2);
+      upload.pause();
+      transport.release();
+      return upload.snapshot();
+    }, size);
+    expect(paused).toMatchObject({ state: 'paused', progress: { bytesUploaded: 2 * MiB } });
+    const requestsWhilePaused = requests.length;
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+    expect(requests.length).toBe(requestsWhilePaused);
+
+    const result = await page.evaluate(async () => {
+      const { core } = window as unknown as { core: Core };
+      const { upload, uploader } = core.state;
+      if (!upload || !uploader) throw new Error('no upload');
+      upload.resume();
+      const result = await upload.finished;
+      uploader.destroy();
+      return result;
+    });
+    expect(result.size).toBe(size);
+    expect(partPuts(key).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(count(key, 'POST', 'uploads')).toBe(1);
+    const stored = await rootClient().get(key);
+    expect(sha256(stored.content as Buffer)).toBe(sha256(expectedBytes(size, 2)));
+  });
+
+  it('resumes after a reload when the same file is selected again, with no new Initiate', async () => {
+    const size = 6 * MiB;
+    const key = `${PREFIX}reloaded.bin`;
+    const before = await page.evaluate(async (size) => {
+      const { core } = window as unknown as { core: Core };
+      const uploader = await core.createUploader({
+        getCredentials: core.getCredentials,
+        partSize: 1024 * 1024,
+        parallel: 2,
+        transport: core.holdPartsAbove(3),
+      });
+      const upload = uploader.add(core.makeFile(size, 'reloaded.bin', 3));
+      await core.whenCheckpointHas('reloaded.bin', 3);
+      return upload.snapshot().state;
+    }, size);
+    expect(before).toBe('uploading');
+    expect(count(key, 'POST', 'uploads')).toBe(1);
+
+    await openHarness();
+    requests = [];
+    const resumed = await page.evaluate(async (size) => {
+      const { core } = window as unknown as { core: Core };
+      const uploader = await core.createUploader({ getCredentials: core.getCredentials, partSize: 1024 * 1024, parallel: 2 });
+      const unfinished = (await uploader.listUnfinished()).filter((u) => u.name === 'reloaded.bin');
+      const upload = uploader.add(core.makeFile(size, 'reloaded.bin', 3));
+      const result = await upload.finished;
+      const after = (await uploader.listUnfinished()).filter((u) => u.name === 'reloaded.bin');
+      uploader.destroy();
+      return { unfinished, result, snapshot: upload.snapshot(), after };
+    }, size);
+
+    expect(resumed.unfinished).toEqual([expect.objectContaining({ name: 'reloaded.bin', size, key, bytesDone: 3 * MiB })]);
+    expect(resumed.snapshot.resumed).toBe(true);
+    expect(count(key, 'POST', 'uploads')).toBe(0);
+    expect(count(key, 'GET', 'uploadId')).toBe(1);
+    expect(partPuts(key).sort((a, b) => a - b)).toEqual([4, 5, 6]);
+    expect(resumed.after).toEqual([]);
+    const stored = await rootClient().get(key);
+    expect(sha256(stored.content as Buffer)).toBe(sha256(expectedBytes(size, 3)));
+  });
+
+  it('cancel aborts the multipart upload and leaves no object, upload or checkpoint', async () => {
+    const key = `${PREFIX}canceled.bin`;
+    const outcome = await page.evaluate(async () => {
+      const { core } = window as unknown as { core: Core };
+      const uploader = await core.createUploader({
+        getCredentials: core.getCredentials,
+        partSize: 1024 * 1024,
+        parallel: 2,
+        transport: core.holdPartsAbove(1),
+      });
+      const upload = uploader.add(core.makeFile(3 * 1024 * 1024, 'canceled.bin', 4));
+      await core.whenCheckpointHas('canceled.bin', 1);
+      await upload.cancel();
+      const finished = await upload.finished.then(
+        () => 'resolved',
+        (err: Error) => err.name,
+      );
+      const checkpoints = (await (await core.createIdbCheckpointStore()).list()).filter((c) => c.name === 'canceled.bin');
+      uploader.destroy();
+      return { state: upload.snapshot().state, finished, checkpoints: checkpoints.length };
+    });
+
+    expect(outcome).toEqual({ state: 'canceled', finished: 'AbortError', checkpoints: 0 });
+    expect(count(key, 'DELETE', 'uploadId')).toBe(1);
+    const client = rootClient();
+    const listed = (await client.listUploads({ prefix: key }, {})) as { uploads?: unknown[] };
+    expect(listed.uploads ?? []).toEqual([]);
+    await expect(client.head(key)).rejects.toMatchObject({ status: 404 });
+  });
+});
