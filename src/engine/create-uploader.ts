@@ -1,0 +1,83 @@
+import { DEFAULT_MAX_CHECKPOINT_AGE_MS, pruneExpiredCheckpoints } from './checkpoint-maintenance';
+import { createIdbCheckpointStore } from './checkpoint-store';
+import { createCheckpointWriter } from './checkpoint-writer';
+import { systemClock } from './clock';
+import { browserConnectivity } from './connectivity';
+import type { Clock, Connectivity, CredentialsSource, Crc64Hasher, OssControl, PartTransport } from './contracts';
+import { createCrc64Hasher } from './crc64';
+import { createCredentialsSource, fetchTokenEndpoint } from './credentials';
+import type { EngineSettings } from './engine-deps';
+import { fingerprintFile } from './fingerprint';
+import { createOssControl } from './oss-control';
+import { DEFAULT_PART_SIZE } from './part-plan';
+import { createPartScheduler } from './part-scheduler';
+import { DEFAULT_RETRY_DELAYS, DEFAULT_STALL_TIMEOUT_MS } from './retry-policy';
+import { UploadQueue, type PageEvents } from './uploader';
+import type { Uploader, UploaderOptions } from './types';
+import { createXhrTransport } from './xhr-transport';
+
+export const DEFAULT_PARALLEL = 5;
+/** About ten progress events a second: smooth to watch, cheap to render. */
+export const DEFAULT_PROGRESS_INTERVAL_MS = 100;
+
+/** Public options plus the edges, each replaceable (tests, other runtimes). */
+export interface CreateUploaderOptions extends UploaderOptions {
+  control?: OssControl;
+  transport?: PartTransport;
+  /** Takes precedence over `getCredentials`. */
+  credentials?: CredentialsSource;
+  hasher?: Crc64Hasher;
+  connectivity?: Connectivity;
+  clock?: Clock;
+  fingerprint?: (file: File) => Promise<string>;
+  /** Where `pagehide` flushes checkpoints; default `globalThis` when it has `addEventListener`. */
+  pageEvents?: PageEvents | null;
+  progressIntervalMs?: number;
+  /** Jitter source for retry delays. */
+  random?: () => number;
+}
+
+/**
+ * Builds an uploader with browser defaults: XHR part transport, ali-oss control plane, CRC-64 in
+ * workers, IndexedDB checkpoints, credentials from `/api/sts`. Checkpoints older than
+ * `maxCheckpointAgeMs` are forgotten now and their uploads aborted in the background.
+ */
+export async function createUploader(options: CreateUploaderOptions = {}): Promise<Uploader> {
+  const clock = options.clock ?? systemClock;
+  const store = options.storage ?? (await createIdbCheckpointStore());
+  const writer = createCheckpointWriter(store);
+  const credentials = options.credentials ?? createCredentialsSource(options.getCredentials ?? fetchTokenEndpoint(), clock);
+  const control = options.control ?? createOssControl();
+  const settings: EngineSettings = {
+    partSize: options.partSize ?? DEFAULT_PART_SIZE,
+    retryDelays: options.retry?.delays ?? DEFAULT_RETRY_DELAYS,
+    stallTimeoutMs: options.retry?.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
+    progressIntervalMs: options.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS,
+    random: options.random ?? Math.random,
+  };
+
+  await pruneExpiredCheckpoints({ store, writer, credentials, control, clock }, options.maxCheckpointAgeMs ?? DEFAULT_MAX_CHECKPOINT_AGE_MS);
+
+  const deps = {
+    control,
+    transport: options.transport ?? createXhrTransport(),
+    credentials,
+    hasher: options.hasher ?? createCrc64Hasher(),
+    connectivity: options.connectivity ?? browserConnectivity,
+    clock,
+    scheduler: createPartScheduler(options.parallel ?? DEFAULT_PARALLEL),
+    store,
+    writer,
+    fingerprint: options.fingerprint ?? fingerprintFile,
+    settings,
+  };
+  const pageEvents = options.pageEvents === undefined ? defaultPageEvents() : (options.pageEvents ?? undefined);
+  return new UploadQueue(deps, pageEvents);
+}
+
+function defaultPageEvents(): PageEvents | undefined {
+  const candidate = globalThis as Partial<PageEvents>;
+  return typeof candidate.addEventListener === 'function' && typeof candidate.removeEventListener === 'function'
+    ? (candidate as PageEvents)
+    : undefined;
+}

@@ -1,0 +1,49 @@
+import type { Clock, Connectivity, CredentialsSource, Crc64Hasher, OssControl, PartTransport } from './contracts';
+import type { CheckpointWriter } from './checkpoint-writer';
+import type { PartScheduler } from './part-scheduler';
+import type { RetryContext } from './retry-loop';
+import type { CheckpointStore } from './types';
+
+/** Options resolved to their defaults once, at the uploader. */
+export interface EngineSettings {
+  partSize: number;
+  retryDelays: readonly number[];
+  stallTimeoutMs: number;
+  /** Minimum time between two progress events of one upload. */
+  progressIntervalMs: number;
+  /** Source of backoff jitter; injectable so tests are repeatable. */
+  random: () => number;
+}
+
+/** Everything an upload talks to; shared by all uploads of one uploader. */
+export interface EngineDeps {
+  control: OssControl;
+  transport: PartTransport;
+  credentials: CredentialsSource;
+  hasher: Crc64Hasher;
+  connectivity: Connectivity;
+  clock: Clock;
+  scheduler: PartScheduler;
+  store: CheckpointStore;
+  writer: CheckpointWriter;
+  fingerprint: (file: File) => Promise<string>;
+  settings: EngineSettings;
+}
+
+export function retryContext(deps: EngineDeps, signal: AbortSignal, onFailure?: (err: unknown) => void): RetryContext {
+  return {
+    credentials: deps.credentials,
+    connectivity: deps.connectivity,
+    clock: deps.clock,
+    delays: deps.settings.retryDelays,
+    random: deps.settings.random,
+    signal,
+    ...(onFailure ? { onFailure } : {}),
+  };
+}
+
+/** Works in insecure contexts too, where `crypto.randomUUID` is missing. */
+export function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}

@@ -1,0 +1,92 @@
+import { CREDENTIAL_ERROR_CODES, EngineError } from './engine-error';
+import type { UploadErrorCode, UploadErrorInfo } from './types';
+
+/** The error an upload fails (or `finished` rejects) with; `info` is ready to show. */
+export class UploadError extends Error {
+  readonly info: UploadErrorInfo;
+
+  constructor(info: UploadErrorInfo, options?: { cause?: unknown }) {
+    super(info.message, options);
+    this.name = 'UploadError';
+    this.info = info;
+  }
+
+  get code(): UploadErrorCode {
+    return this.info.code;
+  }
+}
+
+/** Raised when credentials cannot be fetched; keeps the status so transient failures are retried. */
+export function tokenEndpointError(cause: unknown): UploadError {
+  if (cause instanceof UploadError) return cause;
+  const status = (cause as { status?: unknown } | null)?.status;
+  return new UploadError(
+    {
+      code: 'TOKEN_ENDPOINT',
+      message: 'Could not get upload permission from the server. Try again in a moment.',
+      ...(typeof status === 'number' ? { status } : {}),
+      retryable: true,
+    },
+    { cause },
+  );
+}
+
+/** Turns anything thrown during an upload into plain words plus the facts needed to debug it. */
+export function toUploadErrorInfo(err: unknown, context: { online?: boolean } = {}): UploadErrorInfo {
+  if (err instanceof UploadError) return err.info;
+  if (err instanceof EngineError) return fromEngineError(err, context.online ?? true);
+  if (isFileReadError(err)) {
+    return {
+      code: 'FILE_UNREADABLE',
+      message: 'The file can no longer be read. It may have been moved, renamed or changed; select it again.',
+      retryable: false,
+    };
+  }
+  return {
+    code: 'UNKNOWN',
+    message: `Unexpected error: ${err instanceof Error ? err.message : String(err)}`,
+    retryable: true,
+  };
+}
+
+function fromEngineError(err: EngineError, online: boolean): UploadErrorInfo {
+  const facts = {
+    status: err.status,
+    ...(err.ossCode !== undefined ? { ossCode: err.ossCode } : {}),
+    ...(err.requestId !== undefined ? { requestId: err.requestId } : {}),
+    ...(err.partNumber !== undefined ? { partNumber: err.partNumber } : {}),
+  };
+  const described = describe(err, online);
+  return { ...described, ...facts };
+}
+
+function describe(err: EngineError, online: boolean): { code: UploadErrorCode; message: string; retryable: boolean } {
+  if (err.status === 0 || err.status === -1) {
+    if (!online) return { code: 'OFFLINE', message: 'You are offline. The upload continues when the connection is back.', retryable: true };
+    return err.status === 0
+      ? { code: 'NETWORK', message: 'The connection to the storage service failed repeatedly.', retryable: true }
+      : { code: 'NETWORK', message: 'The upload stalled: no data got through for too long.', retryable: true };
+  }
+  if (err.ossCode === 'NoSuchUpload') {
+    return { code: 'UPLOAD_EXPIRED', message: 'The unfinished upload no longer exists on the server; retrying starts it again.', retryable: true };
+  }
+  if (err.ossCode !== undefined && CREDENTIAL_ERROR_CODES.has(err.ossCode)) {
+    return { code: 'ACCESS_DENIED', message: 'The upload permission expired and could not be renewed.', retryable: true };
+  }
+  if (err.ossCode === 'EntityTooLarge' || err.ossCode === 'InlineDataTooLarge') {
+    return { code: 'TOO_LARGE', message: 'The storage service refused the file as too large.', retryable: false };
+  }
+  if (err.status === 403) {
+    return { code: 'ACCESS_DENIED', message: 'The storage service refused this upload (not permitted for this location).', retryable: false };
+  }
+  if (err.status >= 500 || err.status === 429 || err.status === 408) {
+    return { code: 'SERVER', message: 'The storage service is busy or failing. Try again later.', retryable: true };
+  }
+  return { code: 'UNKNOWN', message: `The storage service rejected the request (${err.ossCode ?? `HTTP ${err.status}`}).`, retryable: false };
+}
+
+/** Blob reads fail with these DOMExceptions when the file changed or vanished after selection. */
+function isFileReadError(err: unknown): boolean {
+  const name = (err as { name?: unknown } | null)?.name;
+  return name === 'NotReadableError' || name === 'NotFoundError';
+}

@@ -1,0 +1,290 @@
+import type { EngineDeps } from './engine-deps';
+import { Emitter } from './event-emitter';
+import { ProgressTracker } from './progress';
+import { throttle, type Throttled } from './throttle';
+import { canTransition, isActive, isTerminal } from './upload-state';
+import { openSession, reconcileSession, type FileToSend, type Session, type SessionOutcome, withDoneParts } from './upload-session';
+import { completeSession, sendRemainingParts, type TransferHooks } from './upload-transfer';
+import { toUploadErrorInfo, UploadError } from './upload-errors';
+import type { AddOptions, DonePart, Upload, UploadErrorInfo, UploadEvents, UploadResult, UploadSnapshot, UploadState } from './types';
+
+export const NOT_RESUMABLE_NOTICE = 'This browser does not keep upload progress, so after a reload this file starts again.';
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (reason: unknown) => void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Nobody has to await `finished`; a failure is also reported through events.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+/**
+ * One file's upload. Its state changes only through `#transition`; each run (start, resume,
+ * retry) gets its own AbortController, aborted first thing by pause and cancel, so whatever
+ * that run was doing ends quietly.
+ */
+export class FileUpload implements Upload {
+  readonly id: string;
+  readonly file: File;
+  readonly #deps: EngineDeps;
+  /** Place in the uploader's queue: earlier uploads get request slots first. */
+  readonly #rank: number;
+  readonly #input: FileToSend;
+  readonly #tracker: ProgressTracker;
+  readonly #emitter = new Emitter<UploadEvents>();
+  readonly #emitProgress: Throttled;
+  #state: UploadState = 'queued';
+  #run: AbortController | null = null;
+  #session: Session | null = null;
+  /** True until a run has checked with the server where this upload stands. */
+  #needsPrepare = true;
+  #resumed = false;
+  #error: UploadErrorInfo | null = null;
+  #notices: string[] = [];
+  #result: UploadResult | null = null;
+  #finished = deferred<UploadResult>();
+
+  constructor(init: { id: string; file: File; options: AddOptions; rank: number; deps: EngineDeps }) {
+    this.id = init.id;
+    this.file = init.file;
+    this.#deps = init.deps;
+    this.#rank = init.rank;
+    const relativePath = (init.file as { webkitRelativePath?: string }).webkitRelativePath || undefined;
+    this.#input = {
+      file: init.file,
+      keyName: init.options.key ?? relativePath ?? init.file.name,
+      ...(relativePath ? { relativePath } : {}),
+    };
+    this.#tracker = new ProgressTracker(init.file.size, init.deps.clock);
+    this.#emitProgress = throttle(() => this.#emitter.emit('progress', this.snapshot()), init.deps.settings.progressIntervalMs, init.deps.clock);
+    this.#start();
+  }
+
+  get finished(): Promise<UploadResult> {
+    return this.#finished.promise;
+  }
+
+  /** Id of this upload's checkpoint, once it has one. */
+  get checkpointId(): string | null {
+    return this.#session?.checkpoint?.id ?? null;
+  }
+
+  on<E extends keyof UploadEvents>(event: E, listener: UploadEvents[E]): () => void {
+    return this.#emitter.on(event, listener);
+  }
+
+  snapshot(): UploadSnapshot {
+    const relativePath = this.#input.relativePath;
+    return {
+      id: this.id,
+      name: this.file.name,
+      ...(relativePath ? { relativePath } : {}),
+      size: this.file.size,
+      type: this.file.type,
+      key: this.#session?.key ?? null,
+      state: this.#state,
+      progress: this.#tracker.snapshot(),
+      resumed: this.#resumed,
+      error: this.#error,
+      notices: [...this.#notices],
+      result: this.#result,
+    };
+  }
+
+  pause(): void {
+    if (!isActive(this.#state)) return;
+    this.#stopRun();
+    this.#transition('paused');
+    void this.#deps.writer.flush();
+  }
+
+  resume(): void {
+    if (this.#state !== 'paused') return;
+    if (this.#needsPrepare) this.#transition('queued');
+    this.#start();
+  }
+
+  retry(): void {
+    if (this.#state !== 'failed') return;
+    this.#error = null;
+    this.#needsPrepare = true;
+    this.#finished = deferred();
+    this.#transition('queued');
+    this.#start();
+  }
+
+  async cancel(): Promise<void> {
+    if (isTerminal(this.#state)) return;
+    this.#stopRun();
+    const session = this.#session;
+    this.#transition('canceled');
+    this.#emitProgress.cancel();
+    this.#finished.reject(new DOMException('The upload was canceled.', 'AbortError'));
+    if (session) await this.#discard(session);
+  }
+
+  #start(): void {
+    const run = new AbortController();
+    this.#run = run;
+    void this.#execute(run.signal);
+  }
+
+  /** Aborts the current run before anything else can happen, and forgets its bytes in flight. */
+  #stopRun(): void {
+    this.#run?.abort();
+    this.#run = null;
+    this.#tracker.dropAllSlots();
+  }
+
+  async #execute(signal: AbortSignal): Promise<void> {
+    try {
+      if (this.#needsPrepare) await this.#prepare(signal);
+      const session = this.#session;
+      if (!session) throw new Error('Upload prepared without a session');
+      this.#advance('uploading', signal);
+      await sendRemainingParts(session, this.file, this.#rank, this.#deps, signal, this.#transferHooks(session, signal));
+      this.#advance('completing', signal);
+      const result = await this.#complete(session, signal);
+      if (session.checkpoint) await this.#deps.writer.remove(session.checkpoint.id).catch(() => undefined);
+      signal.throwIfAborted();
+      this.#finish(result);
+    } catch (err) {
+      if (signal.aborted) return;
+      this.#fail(err);
+    }
+  }
+
+  /** Takes a request slot (staying `queued` until one is free) and finds out where the upload stands. */
+  async #prepare(signal: AbortSignal): Promise<void> {
+    const release = await this.#deps.scheduler.acquire(this.#rank, signal);
+    try {
+      this.#advance('preparing', signal);
+      const outcome = this.#session
+        ? await reconcileSession(this.#session, this.#input, this.#deps, signal)
+        : await openSession(this.#input, this.#deps, signal);
+      if (signal.aborted && this.#state === 'canceled') {
+        // Canceled while the server answered: what it created must go too.
+        await this.#discard(outcome.session);
+        signal.throwIfAborted();
+      }
+      this.#adopt(outcome);
+      signal.throwIfAborted();
+    } finally {
+      release();
+    }
+  }
+
+  #adopt(outcome: SessionOutcome): void {
+    const { session } = outcome;
+    this.#session = session;
+    this.#needsPrepare = false;
+    if (outcome.notice) {
+      this.#notices.push(outcome.notice);
+      this.#resumed = false;
+    } else if (outcome.resumed) {
+      this.#resumed = true;
+    }
+    if (session.uploadId !== null && !this.#deps.store.persistent && !this.#notices.includes(NOT_RESUMABLE_NOTICE)) {
+      this.#notices.push(NOT_RESUMABLE_NOTICE);
+    }
+    let doneBytes = 0;
+    for (const part of session.done.values()) doneBytes += part.size;
+    this.#tracker.reset(doneBytes);
+    this.#emitProgress();
+  }
+
+  #transferHooks(session: Session, signal: AbortSignal): TransferHooks {
+    return {
+      onProgress: (partNumber, loaded) => {
+        if (signal.aborted) return;
+        this.#tracker.setLoaded(partNumber, loaded);
+        this.#emitProgress();
+      },
+      onAttemptFailed: (partNumber) => {
+        this.#tracker.dropSlot(partNumber);
+        this.#emitProgress();
+      },
+      onPartDone: (part) => this.#recordPart(session, part),
+    };
+  }
+
+  /** A finished part is never forgotten, even when it lands just after a pause. */
+  #recordPart(session: Session, part: DonePart): void {
+    if (this.#state === 'canceled' || session !== this.#session) return;
+    const known = session.done.has(part.number);
+    session.done.set(part.number, part);
+    if (!known) this.#tracker.partDone(part.number, part.size);
+    else this.#tracker.dropSlot(part.number);
+    if (session.checkpoint) {
+      session.checkpoint = withDoneParts(session.checkpoint, session.done, this.#deps.clock.now());
+      this.#deps.writer.save(session.checkpoint);
+    }
+    this.#emitProgress();
+  }
+
+  async #complete(session: Session, signal: AbortSignal): Promise<UploadResult> {
+    try {
+      return await completeSession(session, this.#deps, signal);
+    } catch (err) {
+      if (!signal.aborted && err instanceof UploadError && err.code === 'INTEGRITY') {
+        // The damaged object is complete, its multipart upload gone: a retry starts from scratch.
+        if (session.checkpoint) await this.#deps.writer.remove(session.checkpoint.id).catch(() => undefined);
+        this.#session = null;
+      }
+      throw err;
+    }
+  }
+
+  /** Best effort: forget the checkpoint and abort the multipart upload so no parts linger. */
+  async #discard(session: Session): Promise<void> {
+    if (session.uploadId === null) return;
+    if (session.checkpoint) await this.#deps.writer.remove(session.checkpoint.id).catch(() => undefined);
+    try {
+      const credentials = await this.#deps.credentials.get();
+      await this.#deps.control.abort({ credentials, key: session.key, uploadId: session.uploadId });
+    } catch {
+      // Left for the bucket's lifecycle rule; the checkpoint is gone, so nothing points to it.
+    }
+  }
+
+  #finish(result: UploadResult): void {
+    this.#result = result;
+    this.#tracker.markComplete();
+    this.#transition('done');
+    this.#emitter.emit('done', result, this.snapshot());
+    this.#finished.resolve(result);
+  }
+
+  #fail(err: unknown): void {
+    const info = toUploadErrorInfo(err, { online: this.#deps.connectivity.isOnline() });
+    this.#error = info;
+    this.#tracker.dropAllSlots();
+    this.#transition('failed');
+    this.#emitter.emit('error', info, this.snapshot());
+    this.#finished.reject(new UploadError(info, { cause: err }));
+    void this.#deps.writer.flush();
+  }
+
+  /** A transition made by a run: only while that run has not been stopped. */
+  #advance(to: UploadState, signal: AbortSignal): void {
+    signal.throwIfAborted();
+    this.#transition(to);
+  }
+
+  #transition(to: UploadState): void {
+    if (!canTransition(this.#state, to)) throw new Error(`Invalid upload transition ${this.#state} → ${to}`);
+    this.#emitProgress.flush();
+    this.#state = to;
+    this.#emitter.emit('state', this.snapshot());
+  }
+}

@@ -1,0 +1,91 @@
+import { discardCheckpoint, toUnfinished } from './checkpoint-maintenance';
+import { randomId, type EngineDeps } from './engine-deps';
+import { Emitter } from './event-emitter';
+import { throttle, type Throttled } from './throttle';
+import { FileUpload } from './upload';
+import type { AddOptions, UnfinishedUpload, Upload, Uploader, UploaderEvents } from './types';
+
+/** Where `pagehide` is heard; `globalThis` in a browser. */
+export interface PageEvents {
+  addEventListener(type: 'pagehide', listener: () => void): void;
+  removeEventListener(type: 'pagehide', listener: () => void): void;
+}
+
+/**
+ * The queue: uploads in the order they were added, sharing one request scheduler (at most
+ * `parallel` parts in flight across all of them). Checkpoints are flushed when the page hides.
+ */
+export class UploadQueue implements Uploader {
+  readonly #deps: EngineDeps;
+  readonly #uploads: FileUpload[] = [];
+  readonly #emitter = new Emitter<UploaderEvents>();
+  readonly #emitChange: Throttled;
+  readonly #pageEvents: PageEvents | undefined;
+  readonly #onPageHide = (): void => void this.#deps.writer.flush();
+  #nextRank = 0;
+
+  constructor(deps: EngineDeps, pageEvents?: PageEvents) {
+    this.#deps = deps;
+    this.#emitChange = throttle(
+      () => this.#emitter.emit('change', this.#uploads.map((upload) => upload.snapshot())),
+      deps.settings.progressIntervalMs,
+      deps.clock,
+    );
+    this.#pageEvents = pageEvents;
+    pageEvents?.addEventListener('pagehide', this.#onPageHide);
+  }
+
+  get resumable(): boolean {
+    return this.#deps.store.persistent;
+  }
+
+  add(file: File, opts: AddOptions = {}): Upload {
+    const upload = new FileUpload({ id: randomId(), file, options: opts, rank: this.#nextRank++, deps: this.#deps });
+    this.#uploads.push(upload);
+    upload.on('state', () => this.#changedNow());
+    upload.on('progress', () => this.#emitChange());
+    this.#emitter.emit('added', upload);
+    this.#changedNow();
+    return upload;
+  }
+
+  uploads(): Upload[] {
+    return [...this.#uploads];
+  }
+
+  on<E extends keyof UploaderEvents>(event: E, listener: UploaderEvents[E]): () => void {
+    return this.#emitter.on(event, listener);
+  }
+
+  /** Checkpoints of uploads not running in this uploader, newest first. */
+  async listUnfinished(): Promise<UnfinishedUpload[]> {
+    const owned = new Set(this.#uploads.map((upload) => upload.checkpointId));
+    const checkpoints = await this.#deps.store.list().catch(() => []);
+    return checkpoints
+      .filter((checkpoint) => !owned.has(checkpoint.id))
+      .map(toUnfinished)
+      .sort((a, b) => b.updatedAt - a.updatedAt);
+  }
+
+  async discardUnfinished(id: string): Promise<void> {
+    const owner = this.#uploads.find((upload) => upload.checkpointId === id);
+    if (owner) return owner.cancel();
+    const checkpoint = await this.#deps.store.get(id).catch(() => undefined);
+    if (checkpoint) await discardCheckpoint(checkpoint, this.#deps);
+  }
+
+  /** Stops every upload (as a pause: checkpoints stay) and detaches from the page. */
+  destroy(): void {
+    for (const upload of this.#uploads) upload.pause();
+    this.#emitChange.cancel();
+    this.#pageEvents?.removeEventListener('pagehide', this.#onPageHide);
+    void this.#deps.writer.flush();
+    this.#emitter.clear();
+  }
+
+  /** State changes are shown at once, not throttled like progress. */
+  #changedNow(): void {
+    this.#emitChange();
+    this.#emitChange.flush();
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Puts the public engine on `window.core` so the e2e test drives it in real Chromium with its
+ * browser defaults (XHR, ali-oss, CRC worker, IndexedDB). Credentials come from the test
+ * process through the exposed `assumeRole` function.
+ */
+import { createIdbCheckpointStore, createUploader, type Credentials, type PartTransport, type Upload, type Uploader } from '../../../src/engine/index';
+import { createXhrTransport } from '../../../src/engine/xhr-transport';
+
+/** Holds every part numbered above `holdAbove` until `release()`, so a test can act mid-upload. */
+export interface HeldTransport extends PartTransport {
+  release(): void;
+}
+
+function holdPartsAbove(holdAbove: number, inner: PartTransport = createXhrTransport()): HeldTransport {
+  let open = false;
+  const waiting = new Set<() => void>();
+  return {
+    put(p) {
+      const partNumber = Number(new URL(p.url).searchParams.get('partNumber') ?? 0);
+      if (open || partNumber <= holdAbove) return inner.put(p);
+      return new Promise((resolve, reject) => {
+        const go = (): void => {
+          waiting.delete(go);
+          inner.put(p).then(resolve, reject);
+        };
+        waiting.add(go);
+        p.signal.addEventListener('abort', () => {
+          if (waiting.delete(go)) reject(new DOMException('The operation was aborted.', 'AbortError'));
+        });
+      });
+    },
+    release() {
+      open = true;
+      for (const go of [...waiting]) go();
+    },
+  };
+}
+
+/** Same bytes as the test computes in Node, so the stored object can be compared. */
+function makeFile(size: number, name: string, seed: number): File {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = Math.imul(i + seed, 2654435761) >>> 24;
+  return new File([bytes], name, { type: 'application/octet-stream', lastModified: 1_700_000_000_000 });
+}
+
+/** Resolves once the checkpoint of `name` in IndexedDB lists at least `parts` finished parts. */
+async function whenCheckpointHas(name: string, parts: number): Promise<void> {
+  const store = await createIdbCheckpointStore();
+  for (;;) {
+    const checkpoint = (await store.list()).find((c) => c.name === name);
+    if (checkpoint && checkpoint.doneParts.length >= parts) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const getCredentials = (): Promise<Credentials> => (window as unknown as { assumeRole(): Promise<Credentials> }).assumeRole();
+
+const core = {
+  createUploader,
+  createIdbCheckpointStore,
+  holdPartsAbove,
+  makeFile,
+  whenCheckpointHas,
+  getCredentials,
+  /** Kept between `evaluate` calls of one page load. */
+  state: {} as { uploader?: Uploader; upload?: Upload; transport?: HeldTransport },
+};
+
+export type Core = typeof core;
+
+(window as unknown as { core: Core }).core = core;
+document.body.dataset.ready = 'true';

@@ -1,0 +1,365 @@
+/**
+ * Scripted fakes of the engine's edges. `FakeOss` is a tiny in-memory multipart server behind
+ * both `OssControl` and `PartTransport`: it records every call, keeps uploads and parts, and
+ * lets a test intercept any call (throw an error, hold it at a gate, override a CRC).
+ * CRCs here are the byte sum, which combines by addition just as CRC-64 combines by concatenation.
+ */
+import type { Clock, Connectivity, CredentialsSource, Crc64Hasher, ListedPart, OssControl, PartTransport } from '../../../src/engine/contracts';
+import { EngineError } from '../../../src/engine/engine-error';
+import type { Checkpoint, CheckpointStore, Credentials } from '../../../src/engine/types';
+import { createMemoryCheckpointStore } from '../../../src/engine/memory-checkpoint-store';
+import { createUploader, type CreateUploaderOptions } from '../../../src/engine/create-uploader';
+import type { UploadQueue } from '../../../src/engine/uploader';
+
+export const PREFIX = 'users/42/';
+export const KiB = 1024;
+
+export function abortError(): DOMException {
+  return new DOMException('The operation was aborted.', 'AbortError');
+}
+
+/** A file whose bytes depend on `seed`, never zero, so sums differ between seeds. */
+export function makeFile(size: number, name = 'video.bin', seed = 1, type = 'application/octet-stream'): File {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = ((i * 31 + seed * 7) % 251) + 1;
+  return new File([bytes], name, { type, lastModified: 1_700_000_000_000 });
+}
+
+export async function byteSum(blob: Blob): Promise<string> {
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  let sum = 0;
+  for (const b of bytes) sum += b;
+  return String(sum);
+}
+
+/** Resolves waiters when opened; a waiter whose signal aborts rejects with an AbortError. */
+export class Gate {
+  #open = false;
+  #waiters = new Set<() => void>();
+  waiting = 0;
+
+  wait(signal?: AbortSignal): Promise<void> {
+    if (this.#open) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(abortError());
+      this.waiting++;
+      const done = (): void => {
+        this.waiting--;
+        this.#waiters.delete(done);
+        resolve();
+      };
+      this.#waiters.add(done);
+      signal?.addEventListener('abort', () => {
+        if (!this.#waiters.delete(done)) return;
+        this.waiting--;
+        reject(abortError());
+      });
+    });
+  }
+
+  open(): void {
+    this.#open = true;
+    for (const w of [...this.#waiters]) w();
+  }
+}
+
+export type FakeOp = 'initiate' | 'listParts' | 'complete' | 'abort' | 'put';
+
+export interface FakeCall {
+  op: FakeOp;
+  key: string;
+  accessKeyId: string;
+  uploadId?: string;
+  partNumber?: number;
+  size?: number;
+  signal?: AbortSignal;
+}
+
+/** Returning `{ crc64 }` overrides the CRC the server reports for a put or complete. */
+export type Interceptor = (call: FakeCall) => void | { crc64: string | null } | Promise<void | { crc64: string | null }>;
+
+interface StoredPart {
+  etag: string;
+  size: number;
+  crc64: string;
+}
+
+export class FakeOss {
+  readonly calls: FakeCall[] = [];
+  readonly uploads = new Map<string, { key: string; parts: Map<number, StoredPart> }>();
+  readonly objects = new Map<string, { etag: string; crc64: string; size: number; contentType?: string }>();
+  /** Access key ids the server refuses with SecurityTokenExpired. */
+  readonly revoked = new Set<string>();
+  /** Whether ListParts reports each part's CRC. */
+  listsCrc = true;
+  #interceptors: Interceptor[] = [];
+  #nextUpload = 1;
+
+  intercept(fn: Interceptor): void {
+    this.#interceptors.push(fn);
+  }
+
+  count(op: FakeOp, filter: Partial<FakeCall> = {}): number {
+    return this.calls.filter((c) => c.op === op && Object.entries(filter).every(([k, v]) => c[k as keyof FakeCall] === v)).length;
+  }
+
+  partNumbersPut(): number[] {
+    return this.calls.filter((c) => c.op === 'put' && c.partNumber !== undefined).map((c) => c.partNumber as number);
+  }
+
+  /** A multipart upload as another session left it: parts stored server-side. */
+  seedUpload(key: string, parts: Array<{ number: number; size: number; crc64?: string; etag?: string }>): string {
+    const uploadId = `up-${this.#nextUpload++}`;
+    const stored = new Map<number, StoredPart>();
+    for (const p of parts) stored.set(p.number, { etag: p.etag ?? `"E${p.number}-${p.size}"`, size: p.size, crc64: p.crc64 ?? '0' });
+    this.uploads.set(uploadId, { key, parts: stored });
+    return uploadId;
+  }
+
+  async #enter(call: FakeCall): Promise<{ crc64: string | null } | undefined> {
+    this.calls.push(call);
+    let override: { crc64: string | null } | undefined;
+    for (const fn of this.#interceptors) {
+      const result = await fn(call);
+      if (result) override = result;
+    }
+    if (call.signal?.aborted) throw abortError();
+    if (this.revoked.has(call.accessKeyId)) {
+      throw new EngineError('The security token has expired.', { status: 403, ossCode: 'SecurityTokenExpired', requestId: 'R1' });
+    }
+    return override;
+  }
+
+  #upload(uploadId: string): { key: string; parts: Map<number, StoredPart> } {
+    const upload = this.uploads.get(uploadId);
+    if (!upload) throw new EngineError('The specified upload does not exist.', { status: 404, ossCode: 'NoSuchUpload', requestId: 'R2' });
+    return upload;
+  }
+
+  readonly control: OssControl = {
+    initiate: async ({ credentials, key, signal }) => {
+      await this.#enter({ op: 'initiate', key, accessKeyId: credentials.accessKeyId, ...(signal ? { signal } : {}) });
+      const uploadId = `up-${this.#nextUpload++}`;
+      this.uploads.set(uploadId, { key, parts: new Map() });
+      return { uploadId };
+    },
+    listParts: async ({ credentials, key, uploadId, signal }) => {
+      await this.#enter({ op: 'listParts', key, uploadId, accessKeyId: credentials.accessKeyId, ...(signal ? { signal } : {}) });
+      const upload = this.#upload(uploadId);
+      return [...upload.parts.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([number, p]): ListedPart => ({ number, etag: p.etag, size: p.size, ...(this.listsCrc ? { crc64: p.crc64 } : {}) }));
+    },
+    complete: async ({ credentials, key, uploadId, parts, signal }) => {
+      const override = await this.#enter({ op: 'complete', key, uploadId, accessKeyId: credentials.accessKeyId, ...(signal ? { signal } : {}) });
+      const upload = this.#upload(uploadId);
+      let crc = 0;
+      let size = 0;
+      for (const { number, etag } of parts) {
+        const stored = upload.parts.get(number);
+        if (!stored || stored.etag !== etag) throw new EngineError('InvalidPart', { status: 400, ossCode: 'InvalidPart' });
+        crc += Number(stored.crc64);
+        size += stored.size;
+      }
+      this.uploads.delete(uploadId);
+      const etag = `"M-${parts.length}"`;
+      this.objects.set(key, { etag, crc64: String(crc), size });
+      return { etag, crc64: override ? override.crc64 : String(crc) };
+    },
+    abort: async ({ credentials, key, uploadId }) => {
+      await this.#enter({ op: 'abort', key, uploadId, accessKeyId: credentials.accessKeyId });
+      this.#upload(uploadId);
+      this.uploads.delete(uploadId);
+    },
+    signPutUrl: async ({ credentials, key, uploadId, partNumber, contentType }) => {
+      const query = new URLSearchParams({ ak: credentials.accessKeyId });
+      if (uploadId !== undefined) query.set('uploadId', uploadId);
+      if (partNumber !== undefined) query.set('partNumber', String(partNumber));
+      if (contentType) query.set('type', contentType);
+      return `http://oss.test/${encodeURIComponent(key)}?${query}`;
+    },
+  };
+
+  readonly transport: PartTransport = {
+    put: async ({ url, body, contentType, signal, onProgress }) => {
+      const parsed = new URL(url);
+      const key = decodeURIComponent(parsed.pathname.slice(1));
+      const uploadId = parsed.searchParams.get('uploadId') ?? undefined;
+      const partNumber = parsed.searchParams.has('partNumber') ? Number(parsed.searchParams.get('partNumber')) : undefined;
+      if (parsed.searchParams.get('type') !== (contentType ?? null)) throw new EngineError('SignatureDoesNotMatch', { status: 403, ossCode: 'SignatureDoesNotMatch' });
+      onProgress(Math.floor(body.size / 2));
+      const override = await this.#enter({
+        op: 'put',
+        key,
+        accessKeyId: parsed.searchParams.get('ak') ?? '',
+        size: body.size,
+        signal,
+        ...(uploadId !== undefined ? { uploadId } : {}),
+        ...(partNumber !== undefined ? { partNumber } : {}),
+      });
+      const crc64 = await byteSum(body);
+      const etag = `"E${partNumber ?? 0}-${body.size}-${crc64}"`;
+      if (uploadId !== undefined && partNumber !== undefined) this.#upload(uploadId).parts.set(partNumber, { etag, size: body.size, crc64 });
+      else this.objects.set(key, { etag, crc64, size: body.size, ...(contentType ? { contentType } : {}) });
+      onProgress(body.size);
+      return { etag, crc64: override ? override.crc64 : crc64 };
+    },
+  };
+}
+
+/** Shares credentials like the real source: `invalidate(stale)` drops them only if still current. */
+export class FakeCredentials implements CredentialsSource {
+  fetches = 0;
+  readonly invalidated: Credentials[] = [];
+  #current: Credentials | undefined;
+
+  async get(signal?: AbortSignal): Promise<Credentials> {
+    if (signal?.aborted) throw abortError();
+    if (!this.#current) {
+      this.fetches++;
+      this.#current = fakeCredentials(`STS.key${this.fetches}`);
+    }
+    return this.#current;
+  }
+
+  invalidate(stale: Credentials): void {
+    this.invalidated.push(stale);
+    if (this.#current === stale) this.#current = undefined;
+  }
+}
+
+export function fakeCredentials(accessKeyId: string): Credentials {
+  return {
+    accessKeyId,
+    accessKeySecret: 'secret',
+    securityToken: 'token',
+    expiration: '2100-01-01T00:00:00Z',
+    region: 'oss-cn-hangzhou',
+    bucket: 'examplebucket',
+    endpoint: 'http://oss.test',
+    secure: false,
+    prefix: PREFIX,
+  };
+}
+
+export class FakeHasher implements Crc64Hasher {
+  calls = 0;
+  async crc64(blob: Blob, signal?: AbortSignal): Promise<string> {
+    this.calls++;
+    if (signal?.aborted) throw abortError();
+    return byteSum(blob);
+  }
+  combine(parts: Array<{ crc64: string; size: number }>): string {
+    return String(parts.reduce((sum, p) => sum + Number(p.crc64), 0));
+  }
+}
+
+export class FakeConnectivity implements Connectivity {
+  online = true;
+  #gate = new Gate();
+  waits = 0;
+
+  isOnline(): boolean {
+    return this.online;
+  }
+  waitForOnline(signal?: AbortSignal): Promise<void> {
+    this.waits++;
+    return this.online ? Promise.resolve() : this.#gate.wait(signal);
+  }
+  setOffline(): void {
+    this.online = false;
+    this.#gate = new Gate();
+  }
+  setOnline(): void {
+    this.online = true;
+    this.#gate.open();
+  }
+}
+
+/** Virtual time: every sleep is recorded and completes at once, moving the clock forward. */
+export class FakeClock implements Clock {
+  time = 1_800_000_000_000;
+  readonly sleeps: number[] = [];
+  now(): number {
+    return this.time;
+  }
+  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) throw abortError();
+    this.sleeps.push(ms);
+    this.time += ms;
+  }
+}
+
+/** Virtual time that only moves when the test says so. */
+export class ManualClock implements Clock {
+  time = 0;
+  #timers: Array<{ at: number; resolve: () => void }> = [];
+  now(): number {
+    return this.time;
+  }
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = { at: this.time + ms, resolve };
+      this.#timers.push(timer);
+      signal?.addEventListener('abort', () => {
+        this.#timers = this.#timers.filter((t) => t !== timer);
+        reject(abortError());
+      });
+    });
+  }
+  advance(ms: number): void {
+    this.time += ms;
+    const due = this.#timers.filter((t) => t.at <= this.time);
+    this.#timers = this.#timers.filter((t) => t.at > this.time);
+    for (const t of due) t.resolve();
+  }
+}
+
+export function persistentMemoryStore(initial: Checkpoint[] = []): CheckpointStore {
+  return { ...createMemoryCheckpointStore(initial), persistent: true };
+}
+
+export async function fingerprintOf(file: File): Promise<string> {
+  return `fp:${file.name}:${file.size}:${await byteSum(file)}`;
+}
+
+export interface TestRig {
+  uploader: UploadQueue;
+  oss: FakeOss;
+  credentials: FakeCredentials;
+  hasher: FakeHasher;
+  connectivity: FakeConnectivity;
+  clock: FakeClock;
+  store: CheckpointStore;
+}
+
+/** An uploader wired to fresh fakes; `random: () => 1` makes each retry wait its full scheduled delay. */
+export async function createRig(options: Partial<CreateUploaderOptions> & { oss?: FakeOss } = {}): Promise<TestRig> {
+  const oss = options.oss ?? new FakeOss();
+  const credentials = new FakeCredentials();
+  const hasher = new FakeHasher();
+  const connectivity = new FakeConnectivity();
+  const clock = new FakeClock();
+  const store = options.storage ?? persistentMemoryStore();
+  const uploader = (await createUploader({
+    control: oss.control,
+    transport: oss.transport,
+    credentials,
+    hasher,
+    connectivity,
+    clock,
+    fingerprint: fingerprintOf,
+    pageEvents: null,
+    progressIntervalMs: 0,
+    random: () => 1,
+    partSize: 100 * KiB,
+    ...options,
+    storage: store,
+  })) as UploadQueue;
+  return { uploader, oss, credentials, hasher, connectivity, clock, store };
+}
+
+/** Lets pending promise callbacks run. */
+export async function settle(rounds = 20): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise((resolve) => setImmediate(resolve));
+}

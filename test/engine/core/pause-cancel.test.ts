@@ -1,0 +1,180 @@
+import { describe, it, expect } from 'vitest';
+import { EngineError, isAbortError } from '../../../src/engine/engine-error';
+import { createRig, Gate, KiB, makeFile, settle } from './fakes';
+
+describe('pause and resume', () => {
+  it('aborts parts in flight, forgets their bytes, and sends only unfinished parts on resume', async () => {
+    const { uploader, oss } = await createRig({ parallel: 2 });
+    const gate = new Gate();
+    const aborted: number[] = [];
+    oss.intercept(async (call) => {
+      if (call.op !== 'put' || call.partNumber === 1) return;
+      await gate.wait(call.signal).catch((err: unknown) => {
+        aborted.push(call.partNumber ?? 0);
+        throw err;
+      });
+    });
+    const upload = uploader.add(makeFile(350 * KiB));
+    await settle();
+    expect(gate.waiting).toBe(2);
+
+    upload.pause();
+    expect(upload.snapshot().state).toBe('paused');
+    await settle();
+    expect(aborted.sort()).toEqual([2, 3]);
+    expect(upload.snapshot().progress.bytesUploaded).toBe(100 * KiB);
+    const callsWhilePaused = oss.calls.length;
+    await settle();
+    expect(oss.calls.length).toBe(callsWhilePaused);
+
+    gate.open();
+    upload.resume();
+    await upload.finished;
+    expect(oss.partNumbersPut().slice(3).sort()).toEqual([2, 3, 4]);
+    expect(oss.count('put', { partNumber: 1 })).toBe(1);
+    expect(oss.count('initiate')).toBe(1);
+  });
+
+  it('records a part whose response was already on its way at the pause, and does not send it again', async () => {
+    const { uploader, oss, store } = await createRig({ parallel: 1 });
+    const gate = new Gate();
+    const put = oss.transport.put;
+    oss.transport.put = async (p) => {
+      if (!p.url.includes('partNumber=1')) return put(p);
+      await gate.wait();
+      // The server had the whole part before the abort reached it.
+      return put({ ...p, signal: new AbortController().signal });
+    };
+    const upload = uploader.add(makeFile(350 * KiB));
+    await settle();
+    upload.pause();
+    gate.open();
+    await settle();
+    expect(upload.snapshot()).toMatchObject({ state: 'paused', progress: { bytesUploaded: 100 * KiB } });
+    expect((await store.list())[0]?.doneParts.map((p) => p.number)).toEqual([1]);
+    upload.resume();
+    await upload.finished;
+    expect(oss.count('put', { partNumber: 1 })).toBe(1);
+  });
+
+  it('drops an error that arrives after the pause', async () => {
+    const { uploader, oss } = await createRig();
+    const gate = new Gate();
+    oss.intercept(async (call) => {
+      if (call.op === 'put') {
+        await gate.wait();
+        throw new EngineError('late failure', { status: 400, ossCode: 'InvalidArgument' });
+      }
+    });
+    const upload = uploader.add(makeFile(10 * KiB));
+    const errors: unknown[] = [];
+    upload.on('error', (e) => errors.push(e));
+    await settle();
+    upload.pause();
+    gate.open();
+    await settle();
+    expect(errors).toEqual([]);
+    expect(upload.snapshot()).toMatchObject({ state: 'paused', error: null });
+  });
+
+  it('pauses a queued upload and starts it on resume', async () => {
+    const { uploader, oss } = await createRig();
+    const upload = uploader.add(makeFile(350 * KiB));
+    upload.pause();
+    await settle();
+    expect(oss.calls).toEqual([]);
+    upload.resume();
+    expect(upload.snapshot().state).toBe('queued');
+    await upload.finished;
+  });
+
+  it('pauses during Initiate and completes after resume', async () => {
+    const { uploader, oss } = await createRig();
+    const upload = uploader.add(makeFile(350 * KiB));
+    let paused = false;
+    oss.intercept((call) => {
+      if (call.op === 'initiate' && !paused) {
+        paused = true;
+        upload.pause();
+      }
+    });
+    await settle();
+    expect(upload.snapshot().state).toBe('paused');
+    expect(oss.count('put')).toBe(0);
+    upload.resume();
+    await upload.finished;
+    expect(oss.partNumbersPut().sort()).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe('cancel', () => {
+  it('aborts requests, aborts the multipart upload, deletes the checkpoint and sends nothing more', async () => {
+    const { uploader, oss, store } = await createRig({ parallel: 2 });
+    const gate = new Gate();
+    oss.intercept(async (call) => {
+      if (call.op === 'put' && call.partNumber !== 1) await gate.wait(call.signal);
+    });
+    const upload = uploader.add(makeFile(350 * KiB));
+    await settle();
+    expect(await store.list()).toHaveLength(1);
+    await upload.cancel();
+    expect(upload.snapshot().state).toBe('canceled');
+    expect(oss.calls.at(-1)).toMatchObject({ op: 'abort', uploadId: 'up-1' });
+    expect(oss.uploads.size).toBe(0);
+    expect(await store.list()).toEqual([]);
+    const err = await upload.finished.catch((e: unknown) => e);
+    expect(isAbortError(err)).toBe(true);
+    const calls = oss.calls.length;
+    gate.open();
+    await settle();
+    expect(oss.calls.length).toBe(calls);
+  });
+
+  it('canceling a queued upload makes no request at all', async () => {
+    const { uploader, oss } = await createRig();
+    const upload = uploader.add(makeFile(350 * KiB));
+    await upload.cancel();
+    await settle();
+    expect(oss.calls).toEqual([]);
+    expect(upload.snapshot().state).toBe('canceled');
+  });
+
+  it('canceling a paused upload still cleans up the server', async () => {
+    const { uploader, oss, store } = await createRig();
+    const gate = new Gate();
+    oss.intercept(async (call) => {
+      if (call.op === 'put' && call.partNumber === 2) await gate.wait(call.signal);
+    });
+    const upload = uploader.add(makeFile(350 * KiB));
+    await settle();
+    upload.pause();
+    await upload.cancel();
+    expect(oss.count('abort')).toBe(1);
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('canceling during Initiate aborts the upload the server just created', async () => {
+    const { uploader, oss, store } = await createRig();
+    const upload = uploader.add(makeFile(350 * KiB));
+    let canceling: Promise<void> | undefined;
+    oss.intercept((call) => {
+      if (call.op === 'initiate') canceling = upload.cancel();
+    });
+    await settle();
+    await canceling;
+    await settle();
+    expect(oss.count('put')).toBe(0);
+    expect(oss.uploads.size).toBe(0);
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('ignores pause, resume and retry once canceled', async () => {
+    const { uploader } = await createRig();
+    const upload = uploader.add(makeFile(10));
+    await upload.cancel();
+    upload.pause();
+    upload.resume();
+    upload.retry();
+    expect(upload.snapshot().state).toBe('canceled');
+  });
+});

@@ -1,0 +1,100 @@
+import { describe, it, expect } from 'vitest';
+import type { Upload, UploadSnapshot } from '../../../src/engine/types';
+import type { PageEvents } from '../../../src/engine/uploader';
+import { createRig, Gate, KiB, makeFile, settle } from './fakes';
+
+describe('queue', () => {
+  it('keeps parts in flight across all uploads within `parallel`', async () => {
+    const { uploader, oss } = await createRig({ parallel: 3 });
+    let inFlight = 0;
+    let most = 0;
+    oss.intercept(async (call) => {
+      if (call.op !== 'put') return;
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await settle(2);
+      inFlight--;
+    });
+    const uploads = ['a', 'b', 'c', 'd', 'e'].map((name, i) => uploader.add(makeFile(350 * KiB, `${name}.bin`, i + 1)));
+    await Promise.all(uploads.map((u) => u.finished));
+    expect(most).toBe(3);
+    expect(oss.objects.size).toBe(5);
+  });
+
+  it('starts uploads in the order they were added; the rest stay queued until a slot is free', async () => {
+    const { uploader, oss } = await createRig({ parallel: 1 });
+    const gate = new Gate();
+    oss.intercept(async (call) => {
+      if (call.op === 'initiate') await gate.wait(call.signal);
+    });
+    const uploads = ['a', 'b', 'c'].map((name, i) => uploader.add(makeFile(350 * KiB, `${name}.bin`, i + 1)));
+    await settle();
+    expect(uploads.map((u) => u.snapshot().state)).toEqual(['preparing', 'queued', 'queued']);
+    gate.open();
+    await Promise.all(uploads.map((u) => u.finished));
+    expect(oss.calls.filter((c) => c.op === 'initiate').map((c) => c.key)).toEqual(['users/42/a.bin', 'users/42/b.bin', 'users/42/c.bin']);
+  });
+
+  it('shares the slots fairly between uploads instead of giving all to the first', async () => {
+    const { uploader, oss } = await createRig({ parallel: 2 });
+    const gate = new Gate();
+    oss.intercept(async (call) => {
+      if (call.op === 'put') await gate.wait(call.signal);
+    });
+    const uploads = [uploader.add(makeFile(1000 * KiB, 'a.bin', 1)), uploader.add(makeFile(1000 * KiB, 'b.bin', 2))];
+    await settle();
+    const waitingKeys = oss.calls.filter((c) => c.op === 'put').map((c) => c.key);
+    expect(waitingKeys.sort()).toEqual(['users/42/a.bin', 'users/42/b.bin']);
+    gate.open();
+    await Promise.all(uploads.map((u) => u.finished));
+  });
+
+  it('a paused upload frees its slots for the next one', async () => {
+    const { uploader, oss } = await createRig({ parallel: 1 });
+    const gate = new Gate();
+    oss.intercept(async (call) => {
+      if (call.op === 'put' && call.key.endsWith('a.bin')) await gate.wait(call.signal);
+    });
+    const a = uploader.add(makeFile(350 * KiB, 'a.bin', 1));
+    const b = uploader.add(makeFile(350 * KiB, 'b.bin', 2));
+    await settle();
+    a.pause();
+    await b.finished;
+    expect(a.snapshot().state).toBe('paused');
+  });
+
+  it('announces added uploads and every change with snapshots of all uploads', async () => {
+    const { uploader } = await createRig();
+    const added: Upload[] = [];
+    const changes: UploadSnapshot[][] = [];
+    uploader.on('added', (u) => added.push(u));
+    uploader.on('change', (snapshots) => changes.push(snapshots));
+    const a = uploader.add(makeFile(10, 'a.txt'));
+    const b = uploader.add(makeFile(350 * KiB, 'b.bin'));
+    await Promise.all([a.finished, b.finished]);
+    expect(added).toEqual([a, b]);
+    expect(uploader.uploads()).toEqual([a, b]);
+    expect(changes.at(-1)?.map((s) => s.state)).toEqual(['done', 'done']);
+    expect(changes.some((snapshots) => snapshots.some((s) => s.state === 'uploading'))).toBe(true);
+  });
+
+  it('flushes checkpoints on pagehide and detaches on destroy', async () => {
+    const listeners = new Set<() => void>();
+    const pageEvents: PageEvents = {
+      addEventListener: (_type, listener) => listeners.add(listener),
+      removeEventListener: (_type, listener) => listeners.delete(listener),
+    };
+    const { uploader, oss } = await createRig({ pageEvents });
+    expect(listeners.size).toBe(1);
+    const gate = new Gate();
+    oss.intercept(async (call) => {
+      if (call.op === 'put' && call.partNumber === 2) await gate.wait(call.signal);
+    });
+    const upload = uploader.add(makeFile(350 * KiB));
+    await settle();
+    for (const listener of listeners) listener();
+    uploader.destroy();
+    expect(listeners.size).toBe(0);
+    expect(upload.snapshot().state).toBe('paused');
+  });
+});

@@ -1,0 +1,209 @@
+import { describe, it, expect } from 'vitest';
+import { EngineError } from '../../../src/engine/engine-error';
+import { planParts } from '../../../src/engine/part-plan';
+import { EXPIRED_NOTICE } from '../../../src/engine/upload-session';
+import { NOT_RESUMABLE_NOTICE } from '../../../src/engine/upload';
+import { createMemoryCheckpointStore } from '../../../src/engine/memory-checkpoint-store';
+import type { Checkpoint, CheckpointStore } from '../../../src/engine/types';
+import { byteSum, createRig, FakeOss, fingerprintOf, KiB, makeFile, persistentMemoryStore, PREFIX, settle } from './fakes';
+
+const PART = 100 * KiB;
+const DAY = 24 * 60 * 60 * 1000;
+
+/** Leaves what an earlier page session would have: an upload on the server and a checkpoint. */
+async function leaveUnfinished(
+  file: File,
+  opts: { server: number[]; checkpoint: number[]; oss?: FakeOss; store?: CheckpointStore; key?: string; updatedAt?: number; wrongSize?: number[] },
+): Promise<{ oss: FakeOss; store: CheckpointStore; checkpoint: Checkpoint }> {
+  const oss = opts.oss ?? new FakeOss();
+  const store = opts.store ?? persistentMemoryStore();
+  const plan = planParts(file.size, PART);
+  const key = opts.key ?? `${PREFIX}${file.name}`;
+  const info = async (n: number): Promise<{ number: number; size: number; crc64: string; etag: string }> => {
+    const part = plan.parts[n - 1];
+    if (!part) throw new Error(`no part ${n}`);
+    const size = opts.wrongSize?.includes(n) ? 1 : part.end - part.start;
+    return { number: n, size, crc64: await byteSum(file.slice(part.start, part.end)), etag: `"E${n}-${size}"` };
+  };
+  const uploadId = oss.seedUpload(key, await Promise.all(opts.server.map(info)));
+  const checkpoint: Checkpoint = {
+    id: `cp-${uploadId}`,
+    fingerprint: await fingerprintOf(file),
+    key,
+    bucket: 'examplebucket',
+    uploadId,
+    name: file.name,
+    size: file.size,
+    type: file.type,
+    lastModified: file.lastModified,
+    partSize: PART,
+    doneParts: await Promise.all(opts.checkpoint.map(info)),
+    createdAt: 1_800_000_000_000 - DAY,
+    updatedAt: opts.updatedAt ?? 1_800_000_000_000 - DAY,
+  };
+  await store.put(checkpoint);
+  return { oss, store, checkpoint };
+}
+
+describe('resume', () => {
+  it('continues the upload of a checkpoint with the same fingerprint, sending only missing parts', async () => {
+    const file = makeFile(350 * KiB);
+    const { oss, store } = await leaveUnfinished(file, { server: [1, 2], checkpoint: [1, 2] });
+    const { uploader } = await createRig({ oss, storage: store });
+    const upload = uploader.add(file);
+    const result = await upload.finished;
+    expect(oss.count('initiate')).toBe(0);
+    expect(oss.count('listParts')).toBe(1);
+    expect(oss.partNumbersPut().sort()).toEqual([3, 4]);
+    expect(result.crc64).toBe(await byteSum(file));
+    expect(upload.snapshot().resumed).toBe(true);
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('trusts parts the server has beyond the checkpoint', async () => {
+    const file = makeFile(350 * KiB);
+    const { oss, store } = await leaveUnfinished(file, { server: [1, 2, 3], checkpoint: [1] });
+    const { uploader } = await createRig({ oss, storage: store });
+    await uploader.add(file).finished;
+    expect(oss.partNumbersPut()).toEqual([4]);
+  });
+
+  it('re-sends parts the checkpoint lists but the server lacks', async () => {
+    const file = makeFile(350 * KiB);
+    const { oss, store } = await leaveUnfinished(file, { server: [1], checkpoint: [1, 2, 3] });
+    const { uploader } = await createRig({ oss, storage: store });
+    await uploader.add(file).finished;
+    expect(oss.partNumbersPut().sort()).toEqual([2, 3, 4]);
+  });
+
+  it('re-sends a server part whose size does not match the plan', async () => {
+    const file = makeFile(350 * KiB);
+    const { oss, store } = await leaveUnfinished(file, { server: [1, 2, 3], checkpoint: [1, 2, 3], wrongSize: [2] });
+    const { uploader } = await createRig({ oss, storage: store });
+    const result = await uploader.add(file).finished;
+    expect(oss.partNumbersPut().sort()).toEqual([2, 4]);
+    expect(result.crc64).toBe(await byteSum(file));
+  });
+
+  it('computes CRCs locally for trusted parts when the server lists none', async () => {
+    const file = makeFile(350 * KiB);
+    const { oss, store } = await leaveUnfinished(file, { server: [1, 2, 3], checkpoint: [1] });
+    oss.listsCrc = false;
+    const { uploader, hasher } = await createRig({ oss, storage: store });
+    const result = await uploader.add(file).finished;
+    // Part 1's CRC comes from the checkpoint; 2 and 3 are hashed; 4 is hashed as it is sent.
+    expect(hasher.calls).toBe(3);
+    expect(result.crc64).toBe(await byteSum(file));
+  });
+
+  it('never resumes a different file with the same name and size', async () => {
+    const old = makeFile(350 * KiB, 'video.bin', 1);
+    const { oss, store, checkpoint } = await leaveUnfinished(old, { server: [1, 2], checkpoint: [1, 2] });
+    const { uploader } = await createRig({ oss, storage: store });
+    const upload = uploader.add(makeFile(350 * KiB, 'video.bin', 2));
+    await upload.finished;
+    expect(oss.count('listParts')).toBe(0);
+    expect(oss.count('initiate')).toBe(1);
+    expect(oss.partNumbersPut().sort()).toEqual([1, 2, 3, 4]);
+    expect(upload.snapshot().resumed).toBe(false);
+    expect((await store.list()).map((c) => c.id)).toEqual([checkpoint.id]);
+  });
+
+  it('does not resume into another key', async () => {
+    const file = makeFile(350 * KiB);
+    const { oss, store } = await leaveUnfinished(file, { server: [1], checkpoint: [1] });
+    const { uploader } = await createRig({ oss, storage: store });
+    const result = await uploader.add(file, { key: 'elsewhere.bin' }).finished;
+    expect(result.key).toBe(`${PREFIX}elsewhere.bin`);
+    expect(oss.count('initiate')).toBe(1);
+  });
+
+  it('starts again with a notice when the server no longer knows the upload', async () => {
+    const file = makeFile(350 * KiB);
+    const { oss, store, checkpoint } = await leaveUnfinished(file, { server: [1], checkpoint: [1] });
+    oss.uploads.clear();
+    const { uploader } = await createRig({ oss, storage: store });
+    const upload = uploader.add(file);
+    const ids: string[][] = [];
+    oss.intercept(async (call) => {
+      if (call.op === 'put') ids.push((await store.list()).map((c) => c.id));
+    });
+    await upload.finished;
+    expect(oss.count('initiate')).toBe(1);
+    expect(oss.partNumbersPut().sort()).toEqual([1, 2, 3, 4]);
+    expect(upload.snapshot()).toMatchObject({ resumed: false, notices: [EXPIRED_NOTICE], state: 'done' });
+    expect(ids.flat()).not.toContain(checkpoint.id);
+  });
+
+  it('keeps uploading without persistence, saying resume after reload is off', async () => {
+    const { uploader } = await createRig({ storage: createMemoryCheckpointStore() });
+    expect(uploader.resumable).toBe(false);
+    const upload = uploader.add(makeFile(350 * KiB));
+    await upload.finished;
+    expect(upload.snapshot().notices).toEqual([NOT_RESUMABLE_NOTICE]);
+  });
+});
+
+describe('unfinished uploads', () => {
+  it('lists name, size, bytes done and age of checkpoints from earlier sessions', async () => {
+    const file = makeFile(350 * KiB, 'a.bin');
+    const { oss, store, checkpoint } = await leaveUnfinished(file, { server: [1, 2], checkpoint: [1, 2] });
+    const { uploader } = await createRig({ oss, storage: store });
+    expect(await uploader.listUnfinished()).toEqual([
+      {
+        id: checkpoint.id,
+        name: 'a.bin',
+        size: 350 * KiB,
+        bytesDone: 200 * KiB,
+        key: `${PREFIX}a.bin`,
+        createdAt: checkpoint.createdAt,
+        updatedAt: checkpoint.updatedAt,
+      },
+    ]);
+  });
+
+  it('leaves out uploads running in this uploader', async () => {
+    const { uploader, oss } = await createRig();
+    let listed: unknown[] | undefined;
+    oss.intercept(async (call) => {
+      if (call.op === 'put' && call.partNumber === 2) listed = await uploader.listUnfinished();
+    });
+    await uploader.add(makeFile(350 * KiB)).finished;
+    expect(listed).toEqual([]);
+  });
+
+  it('discards one: aborts the multipart upload and deletes the checkpoint', async () => {
+    const file = makeFile(350 * KiB);
+    const { oss, store, checkpoint } = await leaveUnfinished(file, { server: [1], checkpoint: [1] });
+    const { uploader } = await createRig({ oss, storage: store });
+    await uploader.discardUnfinished(checkpoint.id);
+    expect(oss.count('abort', { uploadId: checkpoint.uploadId })).toBe(1);
+    expect(oss.uploads.size).toBe(0);
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('keeps the checkpoint when the abort fails, and says why', async () => {
+    const file = makeFile(350 * KiB);
+    const { oss, store } = await leaveUnfinished(file, { server: [1], checkpoint: [1] });
+    const { uploader } = await createRig({ oss, storage: store });
+    oss.intercept((call) => {
+      if (call.op === 'abort') throw new EngineError('down', { status: 0 });
+    });
+    const [item] = await uploader.listUnfinished();
+    await expect(uploader.discardUnfinished(item?.id ?? '')).rejects.toMatchObject({ info: { code: 'NETWORK' } });
+    expect(await store.list()).toHaveLength(1);
+  });
+
+  it('aborts and forgets checkpoints older than maxCheckpointAgeMs when created', async () => {
+    const store = persistentMemoryStore();
+    const oss = new FakeOss();
+    const now = 1_800_000_000_000;
+    const stale = await leaveUnfinished(makeFile(350 * KiB, 'old.bin'), { server: [1], checkpoint: [1], oss, store, updatedAt: now - 8 * DAY });
+    const fresh = await leaveUnfinished(makeFile(350 * KiB, 'new.bin'), { server: [1], checkpoint: [1], oss, store, updatedAt: now - DAY });
+    const { uploader } = await createRig({ oss, storage: store });
+    expect((await uploader.listUnfinished()).map((u) => u.id)).toEqual([fresh.checkpoint.id]);
+    await settle();
+    expect(oss.count('abort', { uploadId: stale.checkpoint.uploadId })).toBe(1);
+    expect(oss.count('abort', { uploadId: fresh.checkpoint.uploadId })).toBe(0);
+  });
+});
