@@ -1,0 +1,122 @@
+import { pipeline } from 'node:stream/promises';
+import { OssError } from '../errors';
+import { queryValue } from '../request';
+import { sendEmpty } from '../respond';
+import type { BlobSlice } from '../storage/blob-store';
+import type { ObjectRecord } from '../storage/records';
+import type { OperationContext } from './context';
+
+/** `response-*` query parameters override these response headers. */
+const RESPONSE_OVERRIDES: Record<string, string> = {
+  'response-content-type': 'Content-Type',
+  'response-content-language': 'Content-Language',
+  'response-expires': 'Expires',
+  'response-cache-control': 'Cache-Control',
+  'response-content-disposition': 'Content-Disposition',
+  'response-content-encoding': 'Content-Encoding',
+};
+
+/** `HEAD /{key}`: the GET headers without a body (errors too are bodiless, see the server). */
+export async function headObject(ctx: OperationContext): Promise<void> {
+  const object = findObject(ctx);
+  if (!preconditionsHold(ctx, object)) return;
+  sendEmpty(ctx.res, 200, { ...objectHeaders(ctx, object), 'Content-Length': String(object.size) });
+}
+
+/** `GET /{key}` with an optional single `Range`; streams across part files without copying them. */
+export async function getObject(ctx: OperationContext): Promise<void> {
+  const object = findObject(ctx);
+  if (!preconditionsHold(ctx, object)) return;
+  const range = parseRange(ctx.request.headers.range, object.size);
+  const { res } = ctx;
+  for (const [name, value] of Object.entries(objectHeaders(ctx, object))) res.setHeader(name, value);
+  const [start, end] = range ?? [0, object.size - 1];
+  if (range) {
+    res.statusCode = 206;
+    res.setHeader('Content-Range', `bytes ${start}-${end}/${object.size}`);
+  } else {
+    res.statusCode = 200;
+  }
+  res.setHeader('Content-Length', String(end - start + 1));
+  await pipeline(ctx.blobs.read(slicesFor(object, start, end)), res);
+}
+
+function findObject(ctx: OperationContext): ObjectRecord {
+  const object = ctx.bucket.getObject(ctx.key);
+  if (!object) throw new OssError('NoSuchKey', undefined, { Key: ctx.key });
+  return object;
+}
+
+function objectHeaders(ctx: OperationContext, object: ObjectRecord): Record<string, string> {
+  const headers: Record<string, string> = {
+    ETag: object.etag,
+    'Last-Modified': new Date(object.lastModified).toUTCString(),
+    'Accept-Ranges': 'bytes',
+    'x-oss-object-type': object.type,
+    'x-oss-storage-class': 'Standard',
+    'x-oss-hash-crc64ecma': object.crc64,
+  };
+  for (const [name, value] of Object.entries(object.headers)) headers[name] = value;
+  for (const [parameter, header] of Object.entries(RESPONSE_OVERRIDES)) {
+    const value = queryValue(ctx.request, parameter);
+    if (value !== undefined && value !== '') headers[header.toLowerCase()] = value;
+  }
+  return headers;
+}
+
+/** Sends 304/412 and returns false when a conditional header says so. */
+function preconditionsHold(ctx: OperationContext, object: ObjectRecord): boolean {
+  const { headers } = ctx.request;
+  const modifiedSeconds = Math.floor(object.lastModified / 1000);
+  const sinceSeconds = (value: string | undefined): number | null => {
+    const ms = value === undefined ? NaN : Date.parse(value);
+    return Number.isNaN(ms) ? null : Math.floor(ms / 1000);
+  };
+  const ifMatch = headers['if-match'];
+  if (ifMatch !== undefined && !etagListMatches(ifMatch, object.etag)) throw new OssError('PreconditionFailed');
+  const unmodifiedSince = sinceSeconds(headers['if-unmodified-since']);
+  if (unmodifiedSince !== null && modifiedSeconds > unmodifiedSince) throw new OssError('PreconditionFailed');
+  const ifNoneMatch = headers['if-none-match'];
+  const modifiedSince = sinceSeconds(headers['if-modified-since']);
+  if ((ifNoneMatch !== undefined && etagListMatches(ifNoneMatch, object.etag)) || (modifiedSince !== null && modifiedSeconds <= modifiedSince)) {
+    sendEmpty(ctx.res, 304, { ETag: object.etag, 'Last-Modified': new Date(object.lastModified).toUTCString() });
+    return false;
+  }
+  return true;
+}
+
+function etagListMatches(list: string, etag: string): boolean {
+  return list.split(',').some((candidate) => candidate.trim() === '*' || candidate.trim().toUpperCase() === etag.toUpperCase());
+}
+
+/**
+ * One range `bytes=a-b`, `bytes=a-` or `bytes=-n`; anything else (or unsatisfiable) means the whole
+ * object with 200, which is OSS's default behaviour.
+ */
+export function parseRange(header: string | undefined, size: number): [number, number] | null {
+  const match = header === undefined ? null : /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match || size === 0) return null;
+  const [, first = '', last = ''] = match;
+  if (first === '' && last === '') return null;
+  if (first === '') {
+    const suffix = Number(last);
+    return suffix === 0 ? null : [Math.max(0, size - suffix), size - 1];
+  }
+  const start = Number(first);
+  const end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
+  return start >= size || end < start ? null : [start, end];
+}
+
+/** The pieces of the object's data files that make up bytes start..end (inclusive). */
+export function slicesFor(object: Pick<ObjectRecord, 'segments'>, start: number, end: number): BlobSlice[] {
+  const slices: BlobSlice[] = [];
+  let offset = 0;
+  for (const segment of object.segments) {
+    const segmentEnd = offset + segment.size - 1;
+    if (segmentEnd >= start && offset <= end && segment.size > 0) {
+      slices.push({ blob: segment.blob, start: Math.max(start, offset) - offset, end: Math.min(end, segmentEnd) - offset });
+    }
+    offset += segment.size;
+  }
+  return slices;
+}

@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream as fsCreateWriteStream } from 'node:fs';
+import { readdir, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createCRC64, createMD5, type IHasher } from 'hash-wasm';
+import { OssError } from '../errors';
+
+/** A body that was received completely and is now an immutable data file. */
+export interface ReceivedBlob {
+  blob: string;
+  size: number;
+  /** Upper-case hex MD5, as it appears inside the quotes of an ETag. */
+  md5: string;
+  /** CRC-64/XZ as an unsigned decimal string, as in `x-oss-hash-crc64ecma`. */
+  crc64: string;
+}
+
+export interface ReceiveOptions {
+  maxBytes: number;
+  /** `Content-MD5` header (base64); the body is rejected with InvalidDigest when it differs. */
+  expectedMd5Base64?: string;
+}
+
+/** A byte range of one data file; an object is a list of these. */
+export interface BlobSlice {
+  blob: string;
+  start: number;
+  /** Inclusive. */
+  end: number;
+}
+
+export type WriteStreamFactory = (path: string) => Writable;
+
+/**
+ * Data files, each written once and never modified. A body streams to `tmpDir` through a hashing
+ * Transform and is renamed into `blobDir` only after the last byte and every check passed, so an
+ * aborted or rejected request leaves no data behind. Deletion waits for readers still streaming it.
+ */
+export class BlobStore {
+  readonly #blobDir: string;
+  readonly #tmpDir: string;
+  readonly #createWriteStream: WriteStreamFactory;
+  readonly #readers = new Map<string, number>();
+  readonly #deleteWhenUnread = new Set<string>();
+
+  constructor(blobDir: string, tmpDir: string, createWriteStream: WriteStreamFactory = (path) => fsCreateWriteStream(path)) {
+    this.#blobDir = blobDir;
+    this.#tmpDir = tmpDir;
+    this.#createWriteStream = createWriteStream;
+  }
+
+  async receive(body: Readable, options: ReceiveOptions): Promise<ReceivedBlob> {
+    // The pipeline is attached before any await so that an early client abort is handled by it.
+    const hashing = new HashingTransform(options.maxBytes);
+    const blob = randomUUID();
+    const tmp = join(this.#tmpDir, `${blob}.part`);
+    try {
+      await pipeline(body, hashing, this.#createWriteStream(tmp));
+      const { md5Bytes, crc64Hex } = hashing.digests();
+      if (options.expectedMd5Base64 !== undefined && md5Bytes.toString('base64') !== options.expectedMd5Base64) {
+        throw new OssError('InvalidDigest');
+      }
+      await rename(tmp, this.#path(blob));
+      return {
+        blob,
+        size: hashing.bytes,
+        md5: md5Bytes.toString('hex').toUpperCase(),
+        crc64: BigInt(`0x${crc64Hex}`).toString(),
+      };
+    } catch (error) {
+      await unlink(tmp).catch(() => undefined);
+      throw translateWriteError(error);
+    }
+  }
+
+  /** Streams the slices one after another, opening each file only when its turn comes. */
+  read(slices: readonly BlobSlice[]): Readable {
+    const blobs = slices.map((slice) => slice.blob);
+    for (const blob of blobs) this.#readers.set(blob, (this.#readers.get(blob) ?? 0) + 1);
+    const paths = slices.map((slice) => ({ ...slice, path: this.#path(slice.blob) }));
+    const stream = Readable.from(
+      (async function* concatenate() {
+        for (const slice of paths) {
+          if (slice.end < slice.start) continue;
+          yield* createReadStream(slice.path, { start: slice.start, end: slice.end });
+        }
+      })(),
+      { objectMode: false },
+    );
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      for (const blob of blobs) void this.#releaseReader(blob);
+    };
+    stream.once('close', release);
+    return stream;
+  }
+
+  /** Removes a data file now, or when its last reader finishes. */
+  async delete(blob: string): Promise<void> {
+    if ((this.#readers.get(blob) ?? 0) > 0) {
+      this.#deleteWhenUnread.add(blob);
+      return;
+    }
+    await unlink(this.#path(blob)).catch(() => undefined);
+  }
+
+  /** Deletes every data file not in `referenced` (left by a crash between write and commit). */
+  async sweep(referenced: ReadonlySet<string>): Promise<void> {
+    for (const name of await readdir(this.#blobDir)) {
+      if (!referenced.has(name)) await unlink(join(this.#blobDir, name)).catch(() => undefined);
+    }
+  }
+
+  async #releaseReader(blob: string): Promise<void> {
+    const left = (this.#readers.get(blob) ?? 1) - 1;
+    if (left > 0) {
+      this.#readers.set(blob, left);
+      return;
+    }
+    this.#readers.delete(blob);
+    if (this.#deleteWhenUnread.delete(blob)) await this.delete(blob);
+  }
+
+  #path(blob: string): string {
+    // Blob names are generated here (UUIDs), never taken from a request, so they cannot escape the directory.
+    return join(this.#blobDir, blob);
+  }
+}
+
+/** Counts, limits and hashes (MD5 and CRC-64) the bytes passing through, without holding them. */
+class HashingTransform extends Transform {
+  bytes = 0;
+  #md5: IHasher | undefined;
+  #crc64: IHasher | undefined;
+  readonly #maxBytes: number;
+
+  constructor(maxBytes: number) {
+    super();
+    this.#maxBytes = maxBytes;
+  }
+
+  override _construct(callback: (error?: Error | null) => void): void {
+    Promise.all([createMD5(), createCRC64()]).then(([md5, crc64]) => {
+      this.#md5 = md5;
+      this.#crc64 = crc64;
+      callback();
+    }, callback);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.#maxBytes) {
+      callback(new OssError('EntityTooLarge'));
+      return;
+    }
+    this.#md5!.update(chunk);
+    this.#crc64!.update(chunk);
+    callback(null, chunk);
+  }
+
+  digests(): { md5Bytes: Buffer; crc64Hex: string } {
+    return { md5Bytes: Buffer.from(this.#md5!.digest('binary')), crc64Hex: this.#crc64!.digest('hex') };
+  }
+}
+
+function translateWriteError(error: unknown): unknown {
+  if (error instanceof OssError) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new OssError('InsufficientStorage', undefined, {}, { cause: error });
+  return error;
+}

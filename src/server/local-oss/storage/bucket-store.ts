@@ -1,0 +1,222 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { OssError } from '../errors';
+import type { BlobStore } from './blob-store';
+import { readJson, unlinkIfPresent, writeJsonAtomic } from './json-file';
+import { KeyedMutex } from './keyed-mutex';
+import type { ObjectRecord, PartRecord, StoredHeaders, UploadRecord } from './records';
+
+interface OpenUpload {
+  record: UploadRecord;
+  parts: Map<number, PartRecord>;
+}
+
+/** Builds the completed object from the upload's parts, or throws (InvalidPart, EntityTooSmall, …). */
+export type CompleteBuilder = (upload: UploadRecord, parts: ReadonlyMap<number, PartRecord>) => {
+  object: ObjectRecord;
+  usedParts: ReadonlySet<number>;
+};
+
+/**
+ * The objects and unfinished uploads of one bucket. Everything is indexed in memory and persisted as
+ * one JSON file per object, per upload and per part, so concurrent parts of one upload never write
+ * the same file. Layout under the bucket directory:
+ *   objects/<sha256(key)>.json          ObjectRecord (keys can be any UTF-8; hashing keeps paths safe)
+ *   uploads/<uploadId>/upload.json      UploadRecord
+ *   uploads/<uploadId>/part-<n>.json    PartRecord
+ */
+export class BucketStore {
+  readonly name: string;
+  readonly #dir: string;
+  readonly #tmpDir: string;
+  readonly #blobs: BlobStore;
+  readonly #objects: Map<string, ObjectRecord>;
+  readonly #uploads: Map<string, OpenUpload>;
+  readonly #locks = new KeyedMutex();
+  #sortedKeys: string[] | null = null;
+
+  private constructor(name: string, dir: string, tmpDir: string, blobs: BlobStore, objects: Map<string, ObjectRecord>, uploads: Map<string, OpenUpload>) {
+    this.name = name;
+    this.#dir = dir;
+    this.#tmpDir = tmpDir;
+    this.#blobs = blobs;
+    this.#objects = objects;
+    this.#uploads = uploads;
+  }
+
+  static async open(name: string, dir: string, tmpDir: string, blobs: BlobStore): Promise<BucketStore> {
+    await mkdir(join(dir, 'objects'), { recursive: true });
+    await mkdir(join(dir, 'uploads'), { recursive: true });
+    const objects = new Map<string, ObjectRecord>();
+    for (const file of await readdir(join(dir, 'objects'))) {
+      const record = await readJson<ObjectRecord>(join(dir, 'objects', file));
+      objects.set(record.key, record);
+    }
+    const objectBlobs = new Set([...objects.values()].flatMap((object) => object.segments.map((segment) => segment.blob)));
+    const uploads = new Map<string, OpenUpload>();
+    for (const uploadId of await readdir(join(dir, 'uploads'))) {
+      const upload = await loadUpload(join(dir, 'uploads', uploadId));
+      // No upload.json: Initiate never finished. Parts owned by an object: Complete committed the
+      // object, then stopped before removing the upload. Either way the upload is gone.
+      const completed = upload && [...upload.parts.values()].some((part) => objectBlobs.has(part.blob));
+      if (upload && !completed) uploads.set(uploadId, upload);
+      else await rm(join(dir, 'uploads', uploadId), { recursive: true, force: true });
+    }
+    return new BucketStore(name, dir, tmpDir, blobs, objects, uploads);
+  }
+
+  referencedBlobs(): string[] {
+    const objectBlobs = [...this.#objects.values()].flatMap((object) => object.segments.map((segment) => segment.blob));
+    const partBlobs = [...this.#uploads.values()].flatMap((upload) => [...upload.parts.values()].map((part) => part.blob));
+    return [...objectBlobs, ...partBlobs];
+  }
+
+  getObject(key: string): ObjectRecord | undefined {
+    return this.#objects.get(key);
+  }
+
+  /** Keys in UTF-8 byte order, as OSS lists them. */
+  sortedKeys(): readonly string[] {
+    this.#sortedKeys ??= [...this.#objects.keys()].sort(compareUtf8);
+    return this.#sortedKeys;
+  }
+
+  async putObject(object: ObjectRecord, options: { forbidOverwrite: boolean }): Promise<void> {
+    await this.#locks.run(`object:${object.key}`, async () => {
+      const previous = this.#objects.get(object.key);
+      if (previous && options.forbidOverwrite) {
+        await this.#deleteBlobs(object.segments.map((segment) => segment.blob));
+        throw new OssError('FileAlreadyExists');
+      }
+      await this.#commitObject(object, previous);
+    });
+  }
+
+  async deleteObject(key: string): Promise<void> {
+    await this.#locks.run(`object:${key}`, async () => {
+      const previous = this.#objects.get(key);
+      if (!previous) return;
+      await unlinkIfPresent(this.#objectPath(key));
+      this.#objects.delete(key);
+      this.#sortedKeys = null;
+      await this.#deleteBlobs(previous.segments.map((segment) => segment.blob));
+    });
+  }
+
+  async initiateUpload(key: string, headers: StoredHeaders, now: number): Promise<UploadRecord> {
+    const record: UploadRecord = { uploadId: randomBytes(16).toString('hex').toUpperCase(), key, initiated: now, headers };
+    const uploadDir = this.#uploadDir(record.uploadId);
+    await mkdir(uploadDir, { recursive: true });
+    await writeJsonAtomic(join(uploadDir, 'upload.json'), record, this.#tmpDir);
+    this.#uploads.set(record.uploadId, { record, parts: new Map() });
+    return record;
+  }
+
+  /** The upload and a snapshot of its parts; NoSuchUpload when unknown or started for another key. */
+  getUpload(uploadId: string, key: string): { record: UploadRecord; parts: ReadonlyMap<number, PartRecord> } {
+    const upload = this.#openUpload(uploadId, key);
+    return { record: upload.record, parts: new Map(upload.parts) };
+  }
+
+  sortedUploads(): UploadRecord[] {
+    return [...this.#uploads.values()]
+      .map((upload) => upload.record)
+      .sort((a, b) => compareUtf8(a.key, b.key) || a.initiated - b.initiated || compareUtf8(a.uploadId, b.uploadId));
+  }
+
+  /** Makes a received part visible, replacing an earlier part with the same number. */
+  async commitPart(uploadId: string, key: string, part: PartRecord): Promise<void> {
+    await this.#locks.run(`upload:${uploadId}`, async () => {
+      let upload: OpenUpload;
+      try {
+        upload = this.#openUpload(uploadId, key);
+      } catch (error) {
+        // Completed or aborted while the body was streaming in.
+        await this.#blobs.delete(part.blob);
+        throw error;
+      }
+      const previous = upload.parts.get(part.partNumber);
+      await writeJsonAtomic(this.#partPath(uploadId, part.partNumber), part, this.#tmpDir);
+      upload.parts.set(part.partNumber, part);
+      if (previous) await this.#blobs.delete(previous.blob);
+    });
+  }
+
+  async completeUpload(uploadId: string, key: string, build: CompleteBuilder, options: { forbidOverwrite: boolean }): Promise<ObjectRecord> {
+    return this.#locks.run(`upload:${uploadId}`, async () => {
+      const upload = this.#openUpload(uploadId, key);
+      const { object, usedParts } = build(upload.record, upload.parts);
+      await this.#locks.run(`object:${key}`, async () => {
+        const previous = this.#objects.get(key);
+        if (previous && options.forbidOverwrite) throw new OssError('FileAlreadyExists');
+        // The object's manifest is the commit point; the part files now belong to it.
+        await this.#commitObject(object, previous);
+      });
+      const unused = [...upload.parts.values()].filter((part) => !usedParts.has(part.partNumber));
+      await this.#removeUpload(uploadId);
+      await this.#deleteBlobs(unused.map((part) => part.blob));
+      return object;
+    });
+  }
+
+  async abortUpload(uploadId: string, key: string): Promise<void> {
+    await this.#locks.run(`upload:${uploadId}`, async () => {
+      const upload = this.#openUpload(uploadId, key);
+      await this.#removeUpload(uploadId);
+      await this.#deleteBlobs([...upload.parts.values()].map((part) => part.blob));
+    });
+  }
+
+  async #commitObject(object: ObjectRecord, previous: ObjectRecord | undefined): Promise<void> {
+    await writeJsonAtomic(this.#objectPath(object.key), object, this.#tmpDir);
+    if (!previous) this.#sortedKeys = null;
+    this.#objects.set(object.key, object);
+    if (previous) await this.#deleteBlobs(previous.segments.map((segment) => segment.blob));
+  }
+
+  async #removeUpload(uploadId: string): Promise<void> {
+    this.#uploads.delete(uploadId);
+    await rm(this.#uploadDir(uploadId), { recursive: true, force: true });
+  }
+
+  #openUpload(uploadId: string, key: string): OpenUpload {
+    const upload = this.#uploads.get(uploadId);
+    if (!upload || upload.record.key !== key) throw new OssError('NoSuchUpload');
+    return upload;
+  }
+
+  async #deleteBlobs(blobs: readonly string[]): Promise<void> {
+    for (const blob of blobs) await this.#blobs.delete(blob);
+  }
+
+  #objectPath(key: string): string {
+    return join(this.#dir, 'objects', `${createHash('sha256').update(key).digest('hex')}.json`);
+  }
+
+  #uploadDir(uploadId: string): string {
+    // Only ids this store generated reach here (#openUpload checks the in-memory index first).
+    return join(this.#dir, 'uploads', uploadId);
+  }
+
+  #partPath(uploadId: string, partNumber: number): string {
+    return join(this.#uploadDir(uploadId), `part-${partNumber}.json`);
+  }
+}
+
+async function loadUpload(uploadDir: string): Promise<OpenUpload | null> {
+  const files = await readdir(uploadDir);
+  if (!files.includes('upload.json')) return null;
+  const record = await readJson<UploadRecord>(join(uploadDir, 'upload.json'));
+  const parts = new Map<number, PartRecord>();
+  for (const file of files) {
+    if (!/^part-\d+\.json$/.test(file)) continue;
+    const part = await readJson<PartRecord>(join(uploadDir, file));
+    parts.set(part.partNumber, part);
+  }
+  return { record, parts };
+}
+
+export function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}

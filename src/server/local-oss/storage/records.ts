@@ -1,0 +1,46 @@
+/** What is persisted as JSON for objects, uploads and parts. */
+
+/** Headers stored with an object and returned by GET/HEAD: content-type, cache-control, …, x-oss-meta-*. */
+export type StoredHeaders = Record<string, string>;
+
+/** One data file of an object, in order. A Normal object has one; a Multipart object one per part. */
+export interface ObjectSegment {
+  blob: string;
+  size: number;
+}
+
+export interface ObjectRecord {
+  key: string;
+  size: number;
+  /** With quotes, as sent in the `ETag` header. */
+  etag: string;
+  /** Unsigned decimal. */
+  crc64: string;
+  /** ms since epoch */
+  lastModified: number;
+  type: 'Normal' | 'Multipart';
+  headers: StoredHeaders;
+  segments: ObjectSegment[];
+}
+
+export interface UploadRecord {
+  uploadId: string;
+  key: string;
+  /** ms since epoch */
+  initiated: number;
+  headers: StoredHeaders;
+}
+
+export interface PartRecord {
+  partNumber: number;
+  blob: string;
+  size: number;
+  /** Upper-case hex MD5 without quotes. */
+  md5: string;
+  crc64: string;
+  lastModified: number;
+}
+
+export function quotedEtag(md5OrMultipart: string): string {
+  return `"${md5OrMultipart}"`;
+}

@@ -1,0 +1,58 @@
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BlobStore, type WriteStreamFactory } from './blob-store';
+import { BucketStore } from './bucket-store';
+
+export interface StorageOptions {
+  /** Replaces `fs.createWriteStream` for incoming bodies (tests use it to simulate a full disk). */
+  createWriteStream?: WriteStreamFactory;
+}
+
+/**
+ * Everything the server keeps on disk, under one directory:
+ *   tmp/               bodies being received and metadata being written; emptied at start
+ *   blobs/<uuid>       immutable data files (whole objects or parts)
+ *   buckets/<name>/    per-bucket metadata (see BucketStore)
+ */
+export class Storage {
+  readonly blobs: BlobStore;
+  readonly #buckets: ReadonlyMap<string, BucketStore>;
+
+  private constructor(blobs: BlobStore, buckets: ReadonlyMap<string, BucketStore>) {
+    this.blobs = blobs;
+    this.#buckets = buckets;
+  }
+
+  static async open(dataDir: string, bucketNames: readonly string[], options: StorageOptions = {}): Promise<Storage> {
+    const tmpDir = join(dataDir, 'tmp');
+    const blobDir = join(dataDir, 'blobs');
+    // Whatever is in tmp/ belonged to requests that never finished.
+    await rm(tmpDir, { recursive: true, force: true });
+    await mkdir(tmpDir, { recursive: true });
+    await mkdir(blobDir, { recursive: true });
+    const blobs = new BlobStore(blobDir, tmpDir, options.createWriteStream);
+    const buckets = new Map<string, BucketStore>();
+    for (const name of bucketNames) {
+      buckets.set(name, await BucketStore.open(name, join(dataDir, 'buckets', name), tmpDir, blobs));
+    }
+    // Data files that no metadata refers to were received but never committed (crash in between).
+    // Buckets that are not configured this time keep their files.
+    const referenced = new Set([...buckets.values()].flatMap((bucket) => bucket.referencedBlobs()));
+    for (const name of await listDir(join(dataDir, 'buckets'))) {
+      if (!buckets.has(name)) {
+        const inactive = await BucketStore.open(name, join(dataDir, 'buckets', name), tmpDir, blobs);
+        for (const blob of inactive.referencedBlobs()) referenced.add(blob);
+      }
+    }
+    await blobs.sweep(referenced);
+    return new Storage(blobs, buckets);
+  }
+
+  bucket(name: string): BucketStore | undefined {
+    return this.#buckets.get(name);
+  }
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  return readdir(dir).catch(() => []);
+}

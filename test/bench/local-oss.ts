@@ -1,0 +1,156 @@
+/**
+ * Local OSS server benchmark, all figures from one run:
+ * - PUT throughput of one large body (1 GiB, or BENCH_SIZE_MB) against writing the same bytes with
+ *   `fs` (the server also hashes MD5 and CRC-64 on the way, so 1.0 is the ceiling);
+ * - the server's peak RSS while receiving it (the server runs in its own process, so the figure
+ *   is the server's alone; a flat RSS means nothing is buffered);
+ * - CompleteMultipartUpload time for 1,000 parts.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { randomBytes } from 'node:crypto';
+import OSS from 'ali-oss';
+import type { BenchRow, BenchSuite } from './types';
+
+const MIB = 1024 * 1024;
+const BUCKET = 'bench';
+const ROOT = { accessKeyId: 'LTAIbenchRootKey', accessKeySecret: 'benchRootSecret' };
+const PARTS_FOR_COMPLETE = 1000;
+const PART_BYTES = 100 * 1024;
+const PART_CONCURRENCY = 8;
+
+export const run: BenchSuite = async () => {
+  const sizeMb = Number(process.env.BENCH_SIZE_MB ?? 1024);
+  if (!(sizeMb > 0)) throw new Error(`BENCH_SIZE_MB must be a positive number, got "${process.env.BENCH_SIZE_MB}"`);
+  const size = Math.round(sizeMb * MIB);
+  const workDir = await mkdtemp(join(tmpdir(), 'bench-local-oss-'));
+  const server = await startServerProcess(join(workDir, 'data'));
+  try {
+    const client = new OSS({ ...ROOT, bucket: BUCKET, region: 'oss-cn-hangzhou', endpoint: server.url, sldEnable: true } as OSS.Options);
+    const chunk = randomBytes(MIB);
+    const rssBefore = await rssOf(server.child.pid!, 'VmRSS');
+
+    // Two rounds each, interleaved, best of each: the machine is shared and noisy.
+    const fsSeconds: number[] = [];
+    const putSeconds: number[] = [];
+    for (let round = 0; round < 2; round++) {
+      fsSeconds.push(await timed(() => pipeline(bodyOf(chunk, size), createWriteStream(join(workDir, 'fs-baseline.bin')))));
+      await rm(join(workDir, 'fs-baseline.bin'));
+      const url = client.signatureUrl(`bench/body-${round}.bin`, { method: 'PUT', expires: 3600 });
+      putSeconds.push(await timed(() => putBody(url, bodyOf(chunk, size), size)));
+    }
+    const peakRss = await rssOf(server.child.pid!, 'VmHWM');
+    const completeMs = await completeTime(client);
+
+    const fsRate = size / MIB / Math.min(...fsSeconds);
+    const putRate = size / MIB / Math.min(...putSeconds);
+    const rows: BenchRow[] = [
+      { name: `local OSS PUT ${formatSize(size)} vs fs write (throughput ratio)`, value: (putRate / fsRate).toFixed(2), note: `PUT ${putRate.toFixed(0)} MiB/s, fs ${fsRate.toFixed(0)} MiB/s; goal ≥ 0.7` },
+      { name: `local OSS server peak RSS while receiving ${formatSize(size)}`, value: formatSize(peakRss), note: `${formatSize(rssBefore)} after start-up; goal: flat` },
+      { name: `CompleteMultipartUpload of ${PARTS_FOR_COMPLETE} parts`, value: `${completeMs.toFixed(0)} ms`, note: 'no bytes copied; CRC-64 combined from parts' },
+    ];
+    return rows;
+  } finally {
+    server.child.kill('SIGTERM');
+    await once(server.child, 'exit');
+    await rm(workDir, { recursive: true, force: true });
+  }
+};
+
+interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+}
+
+/** Runs startLocalOss in a separate Node process (loaded through tsx) and waits for its URL. */
+async function startServerProcess(dataDir: string): Promise<ServerProcess> {
+  const entry = resolve(import.meta.dirname, '../../src/server/local-oss/index.ts');
+  const script = `
+    const { startLocalOss } = await import(${JSON.stringify(entry)});
+    const oss = await startLocalOss({ dataDir: ${JSON.stringify(dataDir)}, rootAccessKeyId: ${JSON.stringify(ROOT.accessKeyId)},
+      rootAccessKeySecret: ${JSON.stringify(ROOT.accessKeySecret)}, roleArn: 'acs:ram::1000000000000000:role/bench',
+      buckets: [${JSON.stringify(BUCKET)}], region: 'oss-cn-hangzhou' });
+    console.log(JSON.stringify({ url: oss.url }));
+    process.once('SIGTERM', () => oss.close().then(() => process.exit(0)));`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  for await (const chunk of child.stdout!) {
+    output += String(chunk);
+    const line = output.split('\n').find((candidate) => candidate.startsWith('{'));
+    if (line) return { child, url: (JSON.parse(line) as { url: string }).url };
+  }
+  throw new Error('the local OSS server process exited before listening');
+}
+
+/** `size` bytes made of one repeated chunk, streamed (never held in memory at once). */
+function bodyOf(chunk: Buffer, size: number): Readable {
+  return Readable.from(
+    (function* repeat() {
+      let left = size;
+      while (left > 0) {
+        const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
+        left -= piece.length;
+        yield piece;
+      }
+    })(),
+    { objectMode: false },
+  );
+}
+
+async function putBody(url: string, body: Readable, size: number, agent?: Agent): Promise<string> {
+  const req = request(url, { method: 'PUT', headers: { 'Content-Length': String(size) }, ...(agent ? { agent } : {}) });
+  const responded = once(req, 'response') as Promise<[import('node:http').IncomingMessage]>;
+  await pipeline(body, req);
+  const [res] = await responded;
+  let text = '';
+  for await (const piece of res) text += String(piece);
+  if (res.statusCode !== 200) throw new Error(`PUT answered ${res.statusCode}: ${text}`);
+  return String(res.headers.etag);
+}
+
+/** Uploads the parts (untimed), then times CompleteMultipartUpload alone. */
+async function completeTime(client: OSS): Promise<number> {
+  const key = 'bench/many-parts.bin';
+  const { uploadId } = await client.initMultipartUpload(key);
+  const part = randomBytes(PART_BYTES);
+  const agent = new Agent({ keepAlive: true, maxSockets: PART_CONCURRENCY });
+  const etags: string[] = new Array(PARTS_FOR_COMPLETE);
+  let next = 1;
+  const worker = async (): Promise<void> => {
+    for (let number = next++; number <= PARTS_FOR_COMPLETE; number = next++) {
+      const url = client.signatureUrl(key, { method: 'PUT', expires: 3600, subResource: { partNumber: number, uploadId } });
+      etags[number - 1] = await putBody(url, Readable.from([part]), PART_BYTES, agent);
+    }
+  };
+  await Promise.all(Array.from({ length: PART_CONCURRENCY }, worker));
+  agent.destroy();
+  const parts = etags.map((etag, index) => ({ number: index + 1, etag }));
+  return 1000 * (await timed(() => client.completeMultipartUpload(key, uploadId, parts)));
+}
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await work();
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+/** Resident set size (VmRSS) or its peak so far (VmHWM) of a process, in bytes (Linux /proc). */
+async function rssOf(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kib = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
+  if (kib === undefined) throw new Error(`no ${field} in /proc/${pid}/status`);
+  return Number(kib) * 1024;
+}
+
+function formatSize(bytes: number): string {
+  return bytes >= 1024 * MIB ? `${(bytes / (1024 * MIB)).toFixed(1)} GiB` : `${(bytes / MIB).toFixed(0)} MiB`;
+}
