@@ -2,7 +2,7 @@ import type { Crc64Hasher } from './contracts';
 import type { Crc64Request, Crc64Response } from './crc64-messages';
 import { crc64OfBlob } from './crc64-blob';
 import { abortError, raceAbort } from './abort';
-import { crc64Concat } from '../server/local-oss/crc64-combine';
+import { crc64Concat } from '../shared/crc64-combine';
 
 export interface Crc64HasherOptions {
   /** Workers at most (default: 2, or 1 on a single-core machine). */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { crc64Concat } from '../crc64-combine';
+import { crc64Concat } from '../../../shared/crc64-combine';
 import { OssError } from '../errors';
 import { queryValue } from '../request';
 import { sendXml } from '../respond';

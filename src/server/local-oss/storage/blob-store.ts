@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream as fsCreateWriteStream } from 'node:fs';
 import { readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createCRC64, createMD5, type IHasher } from 'hash-wasm';
+import { createCRC64, type IHasher } from 'hash-wasm';
 import { OssError } from '../errors';
 
 /** A body that was received completely and is now an immutable data file. */
@@ -134,7 +134,8 @@ export class BlobStore {
 /** Counts, limits and hashes (MD5 and CRC-64) the bytes passing through, without holding them. */
 class HashingTransform extends Transform {
   bytes = 0;
-  #md5: IHasher | undefined;
+  // MD5 from OpenSSL (node:crypto) is faster than the WASM one on the hot path; CRC-64 has no native Node API.
+  readonly #md5: Hash = createHash('md5');
   #crc64: IHasher | undefined;
   readonly #maxBytes: number;
 
@@ -144,8 +145,7 @@ class HashingTransform extends Transform {
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
-    Promise.all([createMD5(), createCRC64()]).then(([md5, crc64]) => {
-      this.#md5 = md5;
+    createCRC64().then((crc64) => {
       this.#crc64 = crc64;
       callback();
     }, callback);
@@ -157,13 +157,13 @@ class HashingTransform extends Transform {
       callback(new OssError('EntityTooLarge'));
       return;
     }
-    this.#md5!.update(chunk);
+    this.#md5.update(chunk);
     this.#crc64!.update(chunk);
     callback(null, chunk);
   }
 
   digests(): { md5Bytes: Buffer; crc64Hex: string } {
-    return { md5Bytes: Buffer.from(this.#md5!.digest('binary')), crc64Hex: this.#crc64!.digest('hex') };
+    return { md5Bytes: this.#md5.digest(), crc64Hex: this.#crc64!.digest('hex') };
   }
 }
 

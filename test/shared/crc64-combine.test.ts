@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crc64 } from 'hash-wasm';
-import { crc64Combine, crc64Concat } from '../../../src/server/local-oss/crc64-combine';
+import { crc64Combine, crc64Concat } from '../../src/shared/crc64-combine';
 
 async function crcOf(bytes: Uint8Array): Promise<bigint> {
   return BigInt(`0x${await crc64(bytes)}`);
