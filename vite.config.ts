@@ -1,16 +1,81 @@
 /// <reference types="vitest/config" />
-import { defineConfig } from 'vite';
+import { resolve } from 'node:path';
+import { defineConfig, type BuildEnvironmentOptions } from 'vite';
 import vue from '@vitejs/plugin-vue';
+import { playwright } from '@vitest/browser-playwright';
 
-// One config for the app build and for Vitest. Test environments are chosen by file name:
-//   test/**/*.test.ts        Node (servers, pure engine logic; fake-indexeddb where needed)
-//   test/**/*.e2e.test.ts    Node driving Debian's Chromium through playwright-core against real local servers
-export default defineConfig({
-  plugins: [vue()],
-  build: {
+const root = import.meta.dirname;
+
+const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+// Builds (`npm run build`, then `npm run build:lib`):
+//   vite build                   the app pages (index.html, embed.html) into dist/
+//   vite build --mode lib        the Vue component into dist/lib; vue, pinia, vue-i18n, ali-oss come from the host
+//   vite build --mode lib-element  the <oss-uploader> custom element as one self-contained file, next to it
+function libraryBuild(): BuildEnvironmentOptions {
+  return {
     target: 'es2022',
     sourcemap: true,
+    outDir: 'dist/lib',
+    emptyOutDir: true,
+    copyPublicDir: false,
+    lib: {
+      entry: { 'oss-uploader': resolve(root, 'src/ui/lib.ts') },
+      formats: ['es'],
+    },
+    rollupOptions: {
+      external: ['vue', 'pinia', 'vue-i18n', 'ali-oss'],
+    },
+  };
+}
+
+function elementBuild(): BuildEnvironmentOptions {
+  return {
+    target: 'es2022',
+    sourcemap: true,
+    outDir: 'dist/lib',
+    // Runs after the component build, into the same folder.
+    emptyOutDir: false,
+    copyPublicDir: false,
+    lib: {
+      entry: { 'oss-uploader-element': resolve(root, 'src/ui/element-entry.ts') },
+      formats: ['es'],
+    },
+  };
+}
+
+function appBuild(): BuildEnvironmentOptions {
+  return {
+    target: 'es2022',
+    sourcemap: true,
+    rollupOptions: {
+      input: { main: resolve(root, 'index.html'), embed: resolve(root, 'embed.html') },
+    },
+  };
+}
+
+// One config for the app build and for Vitest. Test environments are chosen by file name:
+//   test/**/*.test.ts          Node (servers, pure engine logic; fake-indexeddb where needed)
+//   test/**/*.e2e.test.ts      Node driving Debian's Chromium through playwright-core against real local servers
+//   test/ui/**/*.browser.test.ts  Vue components in Debian's Chromium (Vitest browser mode)
+export default defineConfig(({ mode }) => ({
+  plugins: [vue()],
+  define: {
+    // vue-i18n's bundler flags: Composition API only, no devtools hooks in production.
+    __VUE_I18N_LEGACY_API__: 'false',
+    __VUE_I18N_FULL_INSTALL__: 'false',
+    __INTLIFY_PROD_DEVTOOLS__: 'false',
+    // The self-contained element bundle has no host bundler to replace this later.
+    ...(mode === 'lib-element' ? { 'process.env.NODE_ENV': JSON.stringify('production') } : {}),
   },
+  build: mode === 'lib' ? libraryBuild() : mode === 'lib-element' ? elementBuild() : appBuild(),
   test: {
     projects: [
       {
@@ -19,7 +84,7 @@ export default defineConfig({
           name: 'unit',
           environment: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/**/*.e2e.test.ts', 'node_modules/**'],
+          exclude: ['test/**/*.e2e.test.ts', 'test/**/*.browser.test.ts', 'node_modules/**'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },
@@ -36,6 +101,24 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        extends: true,
+        // Pre-bundled together, so @vue/test-utils and the components share one copy of Vue.
+        optimizeDeps: { include: ['vue', 'pinia', 'vue-i18n', '@vue/test-utils'] },
+        test: {
+          name: 'browser',
+          include: ['test/ui/**/*.browser.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({ launchOptions: { executablePath: '/usr/bin/chromium', args: chromiumArgs } }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
     ],
   },
-});
+}));

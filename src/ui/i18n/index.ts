@@ -1,0 +1,70 @@
+import { inject, type InjectionKey } from 'vue';
+import { createI18n, type I18n } from 'vue-i18n';
+import { en, type UploaderMessages } from './en';
+import { zhCN } from './zh-CN';
+
+export const SUPPORTED_LOCALES = ['en', 'zh-CN'] as const;
+export type UploaderLocale = (typeof SUPPORTED_LOCALES)[number];
+
+export const LOCALE_NAMES: Record<UploaderLocale, string> = { en: 'English', 'zh-CN': '简体中文' };
+
+const STORAGE_KEY = 'oss-uploader.locale';
+
+function isSupported(value: string | null): value is UploaderLocale {
+  return (SUPPORTED_LOCALES as readonly string[]).includes(value ?? '');
+}
+
+/** A stored choice wins; otherwise the first browser language we speak; otherwise English. */
+export function pickLocale(stored: string | null, browserLanguages: readonly string[]): UploaderLocale {
+  if (isSupported(stored)) return stored;
+  for (const language of browserLanguages) {
+    const lower = language.toLowerCase();
+    if (lower.startsWith('zh')) return 'zh-CN';
+    if (lower.startsWith('en')) return 'en';
+  }
+  return 'en';
+}
+
+function readStoredLocale(): string | null {
+  try {
+    return globalThis.localStorage?.getItem(STORAGE_KEY) ?? null;
+  } catch {
+    return null; // storage blocked (privacy settings): fall back to the browser language
+  }
+}
+
+export function storeLocale(locale: UploaderLocale): void {
+  try {
+    globalThis.localStorage?.setItem(STORAGE_KEY, locale);
+  } catch {
+    // storage blocked: the choice lasts for this page only
+  }
+}
+
+export type UploaderI18n = I18n<{ en: UploaderMessages; 'zh-CN': UploaderMessages }, {}, {}, UploaderLocale, false>;
+
+export function createUploaderI18n(locale: UploaderLocale): UploaderI18n {
+  return createI18n({
+    legacy: false,
+    locale,
+    fallbackLocale: 'en',
+    messages: { en, 'zh-CN': zhCN },
+  }) as UploaderI18n;
+}
+
+/**
+ * One instance per page, separate from any vue-i18n the host app installs, so the uploader works
+ * in hosts without vue-i18n and never mixes its messages into theirs.
+ */
+export const uploaderI18n: UploaderI18n = createUploaderI18n(
+  pickLocale(readStoredLocale(), globalThis.navigator?.languages ?? []),
+);
+
+export const UPLOADER_I18N: InjectionKey<UploaderI18n> = Symbol('oss-uploader-i18n');
+
+export type UploaderComposer = UploaderI18n['global'];
+
+/** The uploader's translator: a provided instance (tests, hosts with their own) or the page-wide one. */
+export function useUploaderI18n(): UploaderComposer {
+  return inject(UPLOADER_I18N, uploaderI18n).global;
+}

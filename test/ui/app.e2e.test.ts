@@ -1,0 +1,227 @@
+/**
+ * The app in Debian's Chromium against the whole local stack (OSS + STS + token endpoint): files
+ * picked or dropped on the page arrive byte for byte, pause/resume and a browser restart continue
+ * the same upload, discard forgets it, the embed page works both ways, and the keyboard suffices.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { startAppStack, type AppStack } from './app-stack';
+
+const MiB = 1024 * 1024;
+const CHROMIUM = {
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+};
+
+let app: AppStack;
+let browser: Browser;
+
+beforeAll(async () => {
+  app = await startAppStack();
+  browser = await chromium.launch(CHROMIUM);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+async function makeFile(name: string, size: number): Promise<{ path: string; md5: string }> {
+  const dir = join(app.tempDir, 'files');
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, name);
+  const bytes = randomBytes(size);
+  await writeFile(path, bytes);
+  return { path, md5: createHash('md5').update(bytes).digest('hex') };
+}
+
+async function storedMd5(key: string): Promise<string> {
+  const { content } = await app.rootClient().get(key);
+  return createHash('md5').update(content as Buffer).digest('hex');
+}
+
+function row(page: Page, name: string): Locator {
+  return page.locator('.ou-list > .ou-row', { has: page.locator('.ou-row__name', { hasText: name }) });
+}
+
+async function waitForState(page: Page, name: string, state: string, timeout = 120_000): Promise<void> {
+  await row(page, name).and(page.locator(`[data-state="${state}"]`)).waitFor({ timeout });
+}
+
+async function waitForPercent(page: Page, name: string, atLeast: number): Promise<void> {
+  await page.waitForFunction(
+    ([fileName, min]) => {
+      const rows = Array.from(document.querySelectorAll('.ou-row'));
+      const match = rows.find((item) => item.querySelector('.ou-row__name')?.textContent === fileName);
+      return Number(match?.querySelector('[role=progressbar]')?.getAttribute('aria-valuenow') ?? 0) >= Number(min);
+    },
+    [name, atLeast] as const,
+    { timeout: 120_000 },
+  );
+}
+
+async function storedKey(page: Page, name: string): Promise<string> {
+  const text = (await row(page, name).locator('.ou-row__key').textContent()) ?? '';
+  return text.replace(/^Stored as /, '');
+}
+
+/** Slows the page's uploads so a test can act halfway through one. */
+async function throttleUploads(page: Page, bytesPerSecond: number): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: bytesPerSecond });
+}
+
+/** Counts part uploads (PUT …?partNumber=) of one file that the server accepted. */
+function countPartUploads(page: Page, name: string): { count: number } {
+  const counter = { count: 0 };
+  page.on('response', (response) => {
+    const url = new URL(response.url());
+    const request = response.request();
+    if (request.method() === 'PUT' && url.searchParams.has('partNumber') && url.pathname.endsWith(`/${name}`) && response.ok()) counter.count += 1;
+  });
+  return counter;
+}
+
+async function openApp(context: BrowserContext, path = '/'): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${app.url}${path}`);
+  await page.locator('.ou-drop__zone').waitFor();
+  return page;
+}
+
+describe('the upload page', () => {
+  test('a 64 MiB file picked on the page is stored byte for byte', async () => {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+    const page = await openApp(context);
+    const file = await makeFile('video-64MiB.bin', 64 * MiB);
+    await page.locator('input[type=file]').first().setInputFiles(file.path);
+    await waitForState(page, 'video-64MiB.bin', 'done');
+    expect(await storedMd5(await storedKey(page, 'video-64MiB.bin'))).toBe(file.md5);
+    await expect.poll(() => page.locator('[aria-live=polite]').textContent()).toContain('video-64MiB.bin uploaded');
+    await page.screenshot({ path: join('test-results', 'ui-app.png') });
+    await context.close();
+  });
+
+  test('pause holds an upload and resume finishes it', async () => {
+    const context = await browser.newContext();
+    const page = await openApp(context);
+    await throttleUploads(page, 6 * MiB);
+    const file = await makeFile('pause-me.bin', 24 * MiB);
+    await page.locator('input[type=file]').first().setInputFiles(file.path);
+    await waitForPercent(page, 'pause-me.bin', 10);
+    await page.screenshot({ path: join('test-results', 'ui-uploading.png') });
+    await page.getByRole('button', { name: 'Pause uploading pause-me.bin' }).click();
+    await waitForState(page, 'pause-me.bin', 'paused');
+    await page.getByRole('button', { name: 'Resume uploading pause-me.bin' }).click();
+    await waitForState(page, 'pause-me.bin', 'done');
+    expect(await storedMd5(await storedKey(page, 'pause-me.bin'))).toBe(file.md5);
+    await context.close();
+  });
+
+  test('after the browser closes mid-upload, selecting the file again resumes it and discard forgets the other', async () => {
+    const profile = join(app.tempDir, 'profile');
+    // 13 parts of 8 MiB: the first parts are stored by about 40 %, and what is stored is not sent again.
+    const resumeMe = await makeFile('resume-me.bin', 104 * MiB);
+    const discardMe = await makeFile('discard-me.bin', 48 * MiB);
+
+    const first = await chromium.launchPersistentContext(profile, { ...CHROMIUM, headless: true });
+    const before = await openApp(first);
+    await throttleUploads(before, 16 * MiB);
+    const storedParts = countPartUploads(before, 'resume-me.bin');
+    await before.locator('input[type=file]').first().setInputFiles([resumeMe.path, discardMe.path]);
+    await waitForPercent(before, 'discard-me.bin', 1);
+    await waitForPercent(before, 'resume-me.bin', 35);
+    await expect.poll(() => storedParts.count, { timeout: 60_000 }).toBeGreaterThan(0);
+    await first.close();
+
+    const second = await chromium.launchPersistentContext(profile, { ...CHROMIUM, headless: true });
+    const after = await openApp(second);
+    const unfinished = after.locator('.ou-unfinished__item');
+    await expect.poll(() => unfinished.count()).toBe(2);
+    await expect.poll(() => after.locator('.ou-unfinished').textContent()).toContain('Select this file again to resume');
+    const resumeEntry = unfinished.filter({ hasText: 'resume-me.bin' }).locator('.ou-unfinished__meta');
+    expect(Number(/(\d+)% done/.exec((await resumeEntry.textContent()) ?? '')?.[1])).toBeGreaterThan(0);
+    await after.screenshot({ path: join('test-results', 'ui-unfinished.png') });
+
+    await after.getByRole('button', { name: 'Discard the unfinished upload of discard-me.bin' }).click();
+    await expect.poll(() => unfinished.count()).toBe(1);
+
+    const resentParts = countPartUploads(after, 'resume-me.bin');
+    await after.locator('input[type=file]').first().setInputFiles(resumeMe.path);
+    await waitForState(after, 'resume-me.bin', 'done');
+    await expect.poll(() => row(after, 'resume-me.bin').locator('.ou-row__resumed').textContent()).toBe('Continued from an earlier upload');
+    expect(resentParts.count).toBeGreaterThan(0);
+    expect(resentParts.count).toBeLessThan(13);
+    expect(await storedMd5(await storedKey(after, 'resume-me.bin'))).toBe(resumeMe.md5);
+    await expect.poll(() => unfinished.count()).toBe(0);
+
+    // Discarded for good: a reload does not bring it back.
+    await after.reload();
+    await after.locator('.ou-drop__zone').waitFor();
+    await expect.poll(() => after.locator('.ou-unfinished__item').count()).toBe(0);
+    await second.close();
+  });
+
+  test('ali-oss is downloaded only when the first upload starts', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const requested: string[] = [];
+    page.on('request', (request) => requested.push(request.url()));
+    await page.goto(`${app.url}/`);
+    await page.locator('.ou-drop__zone').waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(requested.filter((url) => url.includes('ali-oss'))).toEqual([]);
+    const file = await makeFile('first.bin', 1 * MiB);
+    await page.locator('input[type=file]').first().setInputFiles(file.path);
+    await waitForState(page, 'first.bin', 'done');
+    expect(requested.some((url) => url.includes('ali-oss'))).toBe(true);
+    await context.close();
+  });
+
+  test('a file can be chosen and uploaded with the keyboard alone', async () => {
+    const context = await browser.newContext();
+    const page = await openApp(context);
+    const file = await makeFile('keyboard.bin', 1 * MiB);
+    for (let presses = 0; presses < 5; presses += 1) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate(() => document.activeElement?.classList.contains('ou-drop__zone'))) break;
+    }
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('ou-drop__zone'))).toBe(true);
+    const chooser = page.waitForEvent('filechooser');
+    await page.keyboard.press('Enter');
+    await (await chooser).setFiles(file.path);
+    await waitForState(page, 'keyboard.bin', 'done');
+    expect(await storedMd5(await storedKey(page, 'keyboard.bin'))).toBe(file.md5);
+    await context.close();
+  });
+});
+
+describe('the embed page', () => {
+  test('uploads through the Vue component and through the custom element', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${app.url}/embed.html`);
+    const viaVue = await makeFile('via-vue.bin', 1 * MiB);
+    const viaElement = await makeFile('via-element.bin', 1 * MiB);
+    await page.locator('#vue-host input[type=file]').first().setInputFiles(viaVue.path);
+    await page.locator('oss-uploader input[type=file]').first().setInputFiles(viaElement.path);
+
+    const log = page.locator('#event-log');
+    await expect.poll(() => log.textContent(), { timeout: 60_000 }).toContain('vue success');
+    await expect.poll(() => log.textContent(), { timeout: 60_000 }).toContain('element success');
+    const entries = await log.locator('li').allTextContents();
+    const keyOf = (source: string): string => {
+      const entry = entries.find((text) => text.startsWith(`${source} success `)) ?? '';
+      return (JSON.parse(entry.slice(`${source} success `.length)) as { key: string }).key;
+    };
+    expect(keyOf('vue')).toMatch(/\/vue\/via-vue\.bin$/);
+    expect(keyOf('element')).toMatch(/\/via-element\.bin$/);
+    expect(await storedMd5(keyOf('vue'))).toBe(viaVue.md5);
+    expect(await storedMd5(keyOf('element'))).toBe(viaElement.md5);
+    await context.close();
+  });
+});
