@@ -16,7 +16,7 @@ const chromiumArgs = [
 ];
 
 // Builds (`npm run build`, then `npm run build:lib`):
-//   vite build                   the app pages (index.html, embed.html) into dist/
+//   vite build                   the app pages (index.html, examples/embed.html) into dist/
 //   vite build --mode lib        the Vue component into dist/lib; vue, pinia, vue-i18n, ali-oss come from the host
 //   vite build --mode lib-element  the <oss-uploader> custom element as one self-contained file, next to it
 function libraryBuild(): BuildEnvironmentOptions {
@@ -56,7 +56,7 @@ function appBuild(): BuildEnvironmentOptions {
     target: 'es2022',
     sourcemap: true,
     rollupOptions: {
-      input: { main: resolve(root, 'index.html'), embed: resolve(root, 'embed.html') },
+      input: { main: resolve(root, 'index.html'), embed: resolve(root, 'examples/embed.html') },
     },
   };
 }
@@ -74,6 +74,11 @@ export default defineConfig(({ mode }) => ({
     __INTLIFY_PROD_DEVTOOLS__: 'false',
     // The self-contained element bundle has no host bundler to replace this later.
     ...(mode === 'lib-element' ? { 'process.env.NODE_ENV': JSON.stringify('production') } : {}),
+  },
+  // Pre-bundled at start-up, so the dev server never reloads a page halfway through an upload.
+  optimizeDeps: {
+    entries: ['index.html', 'examples/embed.html'],
+    include: ['vue', 'pinia', 'vue-i18n', 'ali-oss', 'hash-wasm', 'idb-keyval'],
   },
   build: mode === 'lib' ? libraryBuild() : mode === 'lib-element' ? elementBuild() : appBuild(),
   test: {

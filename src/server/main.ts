@@ -1,17 +1,22 @@
+import { spawn } from 'node:child_process';
 import { ConfigError, loadConfig, type Config } from './config';
 import { startStack } from './stack';
+import { loadTokenSettings, TokenConfigError, type TokenSettings } from './token';
 
+/** `npm start`: the local OSS + STS (unless cloud endpoints are configured), the token endpoint and the app, on loopback. */
 async function main(): Promise<void> {
   let config: Config;
+  let token: TokenSettings;
   try {
     config = loadConfig(process.env, { cwd: process.cwd() });
+    token = loadTokenSettings(process.env);
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
+    if (!(error instanceof ConfigError) && !(error instanceof TokenConfigError)) throw error;
     // One line, no stack: the message names the variable to fix.
     console.error(`Configuration error: ${error.message}`);
     process.exit(1);
   }
-  const stack = await startStack(config);
+  const stack = await startStack(config, { token });
   if (config.oss.mode === 'local') {
     console.log(`Local OSS:  ${stack.ossUrl}  (bucket "${config.bucket}", data in ${config.dataDir})`);
     console.log(`Local STS:  ${stack.stsUrl}`);
@@ -19,6 +24,10 @@ async function main(): Promise<void> {
   } else {
     console.log(`OSS: ${stack.ossUrl}  STS: ${stack.stsUrl}  (bucket "${config.bucket}")`);
   }
+  const appUrl = stack.app?.url ?? '';
+  console.log(`Token endpoint: ${appUrl}/api/sts`);
+  console.log(`\n  Uploader ready: ${appUrl}/\n  Embedding examples: ${appUrl}/examples/embed.html\n`);
+  if (config.openBrowser && process.stdout.isTTY) openBrowser(`${appUrl}/`);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -35,6 +44,14 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/** Best effort: a missing opener is not an error (BROWSER=none skips this). */
+function openBrowser(url: string): void {
+  const command = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  const child = spawn(command, [url], { stdio: 'ignore', detached: true });
+  child.on('error', () => undefined);
+  child.unref();
 }
 
 main().catch((error: unknown) => {

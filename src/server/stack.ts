@@ -1,5 +1,19 @@
+import { resolve } from 'node:path';
 import type { Config } from './config';
+import { startAppServer, type AppServer, type AppServerOptions } from './app-server';
 import { startLocalOss, type LocalOss } from './local-oss';
+import {
+  cloudOssTarget,
+  createAssumeRole,
+  createTokenApp,
+  localOssTarget,
+  resolveCookieSecret,
+  type TokenLogger,
+  type TokenSettings,
+} from './token';
+
+/** Where index.html and vite.config.ts are, wherever the process was started from. */
+const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
 
 /** Everything `npm start` runs, started in order and stopped in reverse. */
 export interface Stack {
@@ -9,14 +23,45 @@ export interface Stack {
   stsUrl: string;
   /** The local OSS server; null in cloud mode. */
   localOss: LocalOss | null;
+  /** The app + token endpoint; null when started with `app: false`. */
+  app: AppServer | null;
   close(): Promise<void>;
 }
 
-export async function startStack(config: Config): Promise<Stack> {
-  if (config.oss.mode === 'cloud') {
-    return { ossUrl: config.oss.endpoint, stsUrl: config.oss.stsEndpoint, localOss: null, close: async () => undefined };
+export interface StackOptions {
+  /** The token endpoint's settings (`loadTokenSettings(process.env)`); omit to serve no app. */
+  token?: TokenSettings;
+  logger?: TokenLogger;
+  /** Dev-server settings for the app (see AppServerOptions). */
+  app?: Pick<AppServerOptions, 'hmr' | 'cacheDir'>;
+}
+
+export async function startStack(config: Config, options: StackOptions = {}): Promise<Stack> {
+  const localOss = config.oss.mode === 'local' ? await startLocal(config) : null;
+  const ossUrl = localOss?.url ?? (config.oss.mode === 'cloud' ? config.oss.endpoint : '');
+  const stsUrl = localOss?.stsUrl ?? (config.oss.mode === 'cloud' ? config.oss.stsEndpoint : '');
+  let app: AppServer | null = null;
+  try {
+    if (options.token) app = await startApp(config, options, options.token, ossUrl, stsUrl);
+  } catch (error) {
+    await localOss?.close();
+    throw error;
   }
-  const localOss = await startLocalOss({
+  return {
+    ossUrl,
+    stsUrl,
+    localOss,
+    app,
+    async close() {
+      await app?.close();
+      await localOss?.close();
+    },
+  };
+}
+
+function startLocal(config: Config): Promise<LocalOss> {
+  if (config.oss.mode !== 'local') throw new Error('not in local mode');
+  return startLocalOss({
     dataDir: config.dataDir,
     port: config.oss.port,
     stsPort: config.oss.stsPort,
@@ -26,5 +71,37 @@ export async function startStack(config: Config): Promise<Stack> {
     buckets: [config.bucket],
     region: config.region,
   });
-  return { ossUrl: localOss.url, stsUrl: localOss.stsUrl, localOss, close: () => localOss.close() };
+}
+
+async function startApp(
+  config: Config,
+  options: StackOptions,
+  settings: TokenSettings,
+  ossUrl: string,
+  stsUrl: string,
+): Promise<AppServer> {
+  const oss =
+    config.oss.mode === 'cloud'
+      ? cloudOssTarget({ region: config.region, bucket: config.bucket, endpoint: config.oss.endpoint })
+      : localOssTarget({ url: ossUrl, region: config.region, bucket: config.bucket });
+  const cookieSecret = await resolveCookieSecret(settings.cookieSecret, config.dataDir);
+  const tokenApp = createTokenApp({
+    assumeRole: createAssumeRole({ ...config.oss.rootKey, endpoint: stsUrl, timeoutMs: settings.stsTimeoutMs }),
+    config: { ...settings, cookieSecret, roleArn: config.roleArn, oss },
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  return startAppServer({
+    port: config.port,
+    tokenApp,
+    root: PROJECT_ROOT,
+    uploadOrigins: uploadOrigins(config, ossUrl),
+    ...options.app,
+  });
+}
+
+/** Where the page sends part bodies: the endpoint itself (path style) or the bucket's virtual host. */
+function uploadOrigins(config: Config, ossUrl: string): string[] {
+  const endpoint = new URL(ossUrl);
+  if (config.oss.mode === 'local') return [endpoint.origin];
+  return [endpoint.origin, `${endpoint.protocol}//${config.bucket}.${endpoint.host}`];
 }

@@ -1,5 +1,5 @@
 /**
- * The examples page (/embed.html): both ways of embedding, side by side, with an event log. The
+ * The examples page (/examples/embed.html): both ways of embedding, side by side, with an event log. The
  * Vue app installs no Pinia on purpose: the component brings its own when the host has none.
  */
 import { createApp, h } from 'vue';

@@ -204,7 +204,7 @@ describe('the embed page', () => {
   test('uploads through the Vue component and through the custom element', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${app.url}/embed.html`);
+    await page.goto(`${app.url}/examples/embed.html`);
     const viaVue = await makeFile('via-vue.bin', 1 * MiB);
     const viaElement = await makeFile('via-element.bin', 1 * MiB);
     await page.locator('#vue-host input[type=file]').first().setInputFiles(viaVue.path);
