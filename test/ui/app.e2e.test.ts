@@ -10,6 +10,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startAppStack, type AppStack } from './app-stack';
 
+/** The README shows these; `SCREENSHOTS=update npm test` refreshes the committed copies. */
+function screenshotPath(name: string): string {
+  return process.env.SCREENSHOTS === 'update' ? join(import.meta.dirname, 'screenshots', name) : join('test-results', name);
+}
+
 const MiB = 1024 * 1024;
 const CHROMIUM = {
   executablePath: '/usr/bin/chromium',
@@ -102,7 +107,7 @@ describe('the upload page', () => {
     await waitForState(page, 'video-64MiB.bin', 'done');
     expect(await storedMd5(await storedKey(page, 'video-64MiB.bin'))).toBe(file.md5);
     await expect.poll(() => page.locator('[aria-live=polite]').textContent()).toContain('video-64MiB.bin uploaded');
-    await page.screenshot({ path: join('test-results', 'ui-app.png') });
+    await page.screenshot({ path: screenshotPath('ui-app.png') });
     await context.close();
   });
 
@@ -113,7 +118,7 @@ describe('the upload page', () => {
     const file = await makeFile('pause-me.bin', 24 * MiB);
     await page.locator('input[type=file]').first().setInputFiles(file.path);
     await waitForPercent(page, 'pause-me.bin', 10);
-    await page.screenshot({ path: join('test-results', 'ui-uploading.png') });
+    await page.screenshot({ path: screenshotPath('ui-uploading.png') });
     await page.getByRole('button', { name: 'Pause uploading pause-me.bin' }).click();
     await waitForState(page, 'pause-me.bin', 'paused');
     await page.getByRole('button', { name: 'Resume uploading pause-me.bin' }).click();
@@ -145,7 +150,7 @@ describe('the upload page', () => {
     await expect.poll(() => after.locator('.ou-unfinished').textContent()).toContain('Select this file again to resume');
     const resumeEntry = unfinished.filter({ hasText: 'resume-me.bin' }).locator('.ou-unfinished__meta');
     expect(Number(/(\d+)% done/.exec((await resumeEntry.textContent()) ?? '')?.[1])).toBeGreaterThan(0);
-    await after.screenshot({ path: join('test-results', 'ui-unfinished.png') });
+    await after.screenshot({ path: screenshotPath('ui-unfinished.png') });
 
     await after.getByRole('button', { name: 'Discard the unfinished upload of discard-me.bin' }).click();
     await expect.poll(() => unfinished.count()).toBe(1);
