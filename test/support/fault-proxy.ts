@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { chooseFault } from './fault-proxy/choose';
 import { matches, mergeFaults, NO_FAULTS, type FaultConfig } from './fault-proxy/config';
 import { forward, type Upstream } from './fault-proxy/forward';
-import { listenLoopback } from './fault-proxy/listen';
+import { listenLoopback } from '../../src/server/local-oss/listen';
 import { sendOssError } from './fault-proxy/oss-error';
 import { seededRandom } from './fault-proxy/random';
 import { StatsCounter, type ProxyStats } from './fault-proxy/stats';
@@ -91,7 +91,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     socket.on('close', () => sockets.delete(socket));
   };
 
-  const listening = await listenLoopback(listener, onConnection, options.host);
+  const listening = await listenLoopback(listener, 0, options.host, { onConnection });
   let closed: Promise<void> | undefined;
   return {
     url: `http://${urlHost(options.host)}:${listening.port}`,

@@ -1,8 +1,14 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 
 export interface Listening {
   port: number;
   close(): Promise<void>;
+}
+
+export interface ListenOptions {
+  /** Sees every socket before any request is read from it (used by test tooling to cut connections). */
+  onConnection?: (socket: Socket) => void;
 }
 
 const LOOPBACKS = ['127.0.0.1', '::1'] as const;
@@ -14,16 +20,21 @@ const PORT_ATTEMPTS = 5;
  * listening on any other interface. An explicit `host` gets exactly that address. Port 0 picks a
  * free port that is free on both families.
  */
-export async function listenLoopback(listener: RequestListener, port: number, host?: string): Promise<Listening> {
+export async function listenLoopback(
+  listener: RequestListener,
+  port: number,
+  host?: string,
+  options: ListenOptions = {},
+): Promise<Listening> {
   if (host !== undefined) {
-    const server = await listenOne(listener, port, host);
+    const server = await listenOne(listener, port, host, options);
     return { port: portOf(server), close: () => closeAll([server]) };
   }
   for (let attempt = 1; ; attempt++) {
-    const ipv4 = await listenOne(listener, port, LOOPBACKS[0]);
+    const ipv4 = await listenOne(listener, port, LOOPBACKS[0], options);
     const chosen = portOf(ipv4);
     try {
-      const ipv6 = await listenOne(listener, chosen, LOOPBACKS[1]);
+      const ipv6 = await listenOne(listener, chosen, LOOPBACKS[1], options);
       return { port: chosen, close: () => closeAll([ipv4, ipv6]) };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
@@ -35,9 +46,10 @@ export async function listenLoopback(listener: RequestListener, port: number, ho
   }
 }
 
-function listenOne(listener: RequestListener, port: number, host: string): Promise<Server> {
+function listenOne(listener: RequestListener, port: number, host: string, options: ListenOptions): Promise<Server> {
   // Large bodies may take long; the default 5-minute request timeout would cut a slow multi-GB upload.
   const server = createServer({ requestTimeout: 0 }, listener);
+  if (options.onConnection) server.on('connection', options.onConnection);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port, host, exclusive: true }, () => {
