@@ -78,10 +78,23 @@ export interface CredentialsSource {
   invalidate(stale: Credentials): void;
 }
 
-/** CRC-64/ECMA-182 of blobs, computed off the main thread. */
+/** Hashes of one blob from a single read. */
+export interface BlobDigest {
+  /** CRC-64/ECMA-182, decimal string as OSS returns it. */
+  crc64: string;
+  /** MD5, upper-case hex (a part's ETag without quotes); only when asked for. */
+  md5?: string;
+}
+
+/** CRC-64/ECMA-182 (and MD5 on request) of blobs, computed off the main thread. */
 export interface Crc64Hasher {
   /** Decimal string as OSS returns it. */
   crc64(blob: Blob, signal?: AbortSignal): Promise<string>;
+  /**
+   * CRC-64 and, with `md5`, MD5 too, reading the blob once. `background` jobs yield to the others
+   * (the CRCs of parts being sent), so checking resumed parts never holds up sending.
+   */
+  digest(blob: Blob, opts: { md5: boolean; background?: boolean }, signal?: AbortSignal): Promise<BlobDigest>;
   /** CRC of the concatenation, from part CRCs and sizes, in order. */
   combine(parts: Array<{ crc64: string; size: number }>): string;
 }

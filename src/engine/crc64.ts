@@ -1,6 +1,6 @@
-import type { Crc64Hasher } from './contracts';
+import type { BlobDigest, Crc64Hasher } from './contracts';
 import type { Crc64Request, Crc64Response } from './crc64-messages';
-import { crc64OfBlob } from './crc64-blob';
+import { digestBlob } from './crc64-blob';
 import { abortError, raceAbort } from './abort';
 import { crc64Concat } from '../shared/crc64-combine';
 
@@ -17,24 +17,31 @@ export interface DisposableCrc64Hasher extends Crc64Hasher {
 }
 
 /**
- * CRC-64 of part blobs in a small pool of module workers, so hashing gigabytes never blocks the
- * page. Falls back to the main thread where there are no workers (Node) or a worker fails to start
- * (e.g. a Content-Security-Policy without `worker-src`).
+ * CRC-64 (and MD5 on request) of part blobs in a small pool of module workers, so hashing gigabytes
+ * never blocks the page. Falls back to the main thread where there are no workers (Node) or a worker
+ * fails to start (e.g. a Content-Security-Policy without `worker-src`).
  */
 export function createCrc64Hasher(opts: Crc64HasherOptions = {}): DisposableCrc64Hasher {
   let pool = typeof Worker === 'undefined' ? undefined : createWorkerPool(opts.workers ?? defaultWorkerCount(), opts.createWorker ?? startBundledWorker);
 
+  async function digest(blob: Blob, request: JobRequest, signal: AbortSignal | undefined): Promise<BlobDigest> {
+    if (signal?.aborted) throw abortError();
+    if (pool && !pool.broken) {
+      try {
+        return await pool.run(blob, request, signal);
+      } catch (err) {
+        if (!(err instanceof WorkerUnavailableError)) throw err;
+      }
+    }
+    return raceAbort(digestBlob(blob, { md5: request.md5 }, () => signal?.aborted === true), signal);
+  }
+
   return {
     async crc64(blob, signal) {
-      if (signal?.aborted) throw abortError();
-      if (pool && !pool.broken) {
-        try {
-          return await pool.run(blob, signal);
-        } catch (err) {
-          if (!(err instanceof WorkerUnavailableError)) throw err;
-        }
-      }
-      return raceAbort(crc64OfBlob(blob, () => signal?.aborted === true), signal);
+      return (await digest(blob, { md5: false, background: false }, signal)).crc64;
+    },
+    digest(blob, request, signal) {
+      return digest(blob, { md5: request.md5, background: request.background === true }, signal);
     },
     combine(parts) {
       return crc64Concat(parts.map((p) => ({ crc64: BigInt(p.crc64), size: p.size }))).toString(10);
@@ -61,12 +68,18 @@ class WorkerUnavailableError extends Error {
   override name = 'WorkerUnavailableError';
 }
 
-interface Job {
+interface JobRequest {
+  md5: boolean;
+  /** Waits behind every job that is not. */
+  background: boolean;
+}
+
+interface Job extends JobRequest {
   id: number;
   blob: Blob;
   signal: AbortSignal | undefined;
   onAbort: () => void;
-  resolve: (crc64: string) => void;
+  resolve: (digest: BlobDigest) => void;
   reject: (err: unknown) => void;
   settled: boolean;
 }
@@ -79,7 +92,7 @@ interface Slot {
 
 interface WorkerPool {
   readonly broken: boolean;
-  run(blob: Blob, signal: AbortSignal | undefined): Promise<string>;
+  run(blob: Blob, request: JobRequest, signal: AbortSignal | undefined): Promise<BlobDigest>;
   dispose(): void;
 }
 
@@ -118,8 +131,8 @@ function createWorkerPool(size: number, startWorker: () => Worker): WorkerPool {
       if (!job || job.id !== event.data.id) return;
       slot.job = undefined;
       const response = event.data;
-      if ('crc64' in response) settle(job, () => job.resolve(response.crc64));
-      else settle(job, () => job.reject(new DOMException(response.error.message, response.error.name)));
+      if ('error' in response) settle(job, () => job.reject(new DOMException(response.error.message, response.error.name)));
+      else settle(job, () => job.resolve(response.md5 === undefined ? { crc64: response.crc64 } : { crc64: response.crc64, md5: response.md5 }));
       pump();
     };
     // A script that fails to load or a crashed worker: nothing this pool sends will be answered.
@@ -131,13 +144,20 @@ function createWorkerPool(size: number, startWorker: () => Worker): WorkerPool {
     return slot;
   }
 
+  /** First come, first served, except that a background job goes behind every other one. */
+  function enqueue(job: Job): void {
+    const firstBackground = job.background ? -1 : queue.findIndex((queued) => queued.background);
+    if (firstBackground < 0) queue.push(job);
+    else queue.splice(firstBackground, 0, job);
+  }
+
   function pump(): void {
     while (queue.length > 0 && !broken) {
       const slot = slots.find((s) => !s.job) ?? (slots.length < size ? addSlot() : undefined);
       if (!slot) return;
       const job = queue.shift()!;
       slot.job = job;
-      slot.worker.postMessage({ id: job.id, blob: job.blob } satisfies Crc64Request);
+      slot.worker.postMessage({ id: job.id, blob: job.blob, ...(job.md5 ? { md5: true } : {}) } satisfies Crc64Request);
     }
   }
 
@@ -145,9 +165,10 @@ function createWorkerPool(size: number, startWorker: () => Worker): WorkerPool {
     get broken() {
       return broken;
     },
-    run(blob, signal) {
-      return new Promise<string>((resolve, reject) => {
+    run(blob, request, signal) {
+      return new Promise<BlobDigest>((resolve, reject) => {
         const job: Job = {
+          ...request,
           id: nextId++,
           blob,
           signal,
@@ -162,7 +183,7 @@ function createWorkerPool(size: number, startWorker: () => Worker): WorkerPool {
           settled: false,
         };
         signal?.addEventListener('abort', job.onAbort, { once: true });
-        queue.push(job);
+        enqueue(job);
         pump();
       });
     },

@@ -1,8 +1,9 @@
 /**
- * Module worker computing part CRC-64s off the main thread. Messages in: `{ id, blob }` to hash,
- * `{ id, cancel: true }` to stop one early. Messages out: `{ id, crc64 }` or `{ id, error }`.
+ * Module worker hashing parts off the main thread. Messages in: `{ id, blob, md5? }` to hash (CRC-64,
+ * plus MD5 when asked), `{ id, cancel: true }` to stop one early. Messages out: `{ id, crc64, md5? }`
+ * or `{ id, error }`.
  */
-import { crc64OfBlob } from './crc64-blob';
+import { digestBlob } from './crc64-blob';
 import type { Crc64Request, Crc64Response } from './crc64-messages';
 
 interface WorkerScope {
@@ -21,9 +22,9 @@ scope.onmessage = (event) => {
     return;
   }
   running.set(request.id, false);
-  crc64OfBlob(request.blob, () => running.get(request.id) === true)
+  digestBlob(request.blob, { md5: request.md5 === true }, () => running.get(request.id) === true)
     .then(
-      (crc64) => scope.postMessage({ id: request.id, crc64 }),
+      (digest) => scope.postMessage({ id: request.id, ...digest }),
       (err: unknown) => {
         const e = err as { name?: unknown; message?: unknown } | null;
         scope.postMessage({ id: request.id, error: { name: String(e?.name ?? 'Error'), message: String(e?.message ?? err) } });

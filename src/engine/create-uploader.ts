@@ -26,6 +26,7 @@ export interface CreateUploaderOptions extends UploaderOptions {
   transport?: PartTransport;
   /** Takes precedence over `getCredentials`. */
   credentials?: CredentialsSource;
+  /** A hasher given here stays the caller's: `destroy()` stops only the workers of the default one. */
   hasher?: Crc64Hasher;
   connectivity?: Connectivity;
   clock?: Clock;
@@ -54,15 +55,17 @@ export async function createUploader(options: CreateUploaderOptions = {}): Promi
     stallTimeoutMs: options.retry?.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
     progressIntervalMs: options.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS,
     random: options.random ?? Math.random,
+    verifyResumedParts: options.verifyResumedParts ?? true,
   };
 
   await pruneExpiredCheckpoints({ store, writer, credentials, control, clock }, options.maxCheckpointAgeMs ?? DEFAULT_MAX_CHECKPOINT_AGE_MS);
 
+  const { hasher, dispose } = resolveHasher(options.hasher);
   const deps = {
     control,
     transport: options.transport ?? createXhrTransport(),
     credentials,
-    hasher: options.hasher ?? createCrc64Hasher(),
+    hasher,
     connectivity: options.connectivity ?? browserConnectivity,
     clock,
     scheduler: createPartScheduler(options.parallel ?? DEFAULT_PARALLEL),
@@ -72,7 +75,14 @@ export async function createUploader(options: CreateUploaderOptions = {}): Promi
     settings,
   };
   const pageEvents = options.pageEvents === undefined ? defaultPageEvents() : (options.pageEvents ?? undefined);
-  return new UploadQueue(deps, pageEvents);
+  return new UploadQueue(deps, { ...(pageEvents ? { pageEvents } : {}), ...(dispose ? { dispose } : {}) });
+}
+
+/** The caller's hasher stays theirs; the default one is the uploader's to stop. */
+function resolveHasher(given: Crc64Hasher | undefined): { hasher: Crc64Hasher; dispose?: () => void } {
+  if (given) return { hasher: given };
+  const own = createCrc64Hasher();
+  return { hasher: own, dispose: () => own.dispose() };
 }
 
 function defaultPageEvents(): PageEvents | undefined {

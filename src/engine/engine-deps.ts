@@ -13,6 +13,8 @@ export interface EngineSettings {
   progressIntervalMs: number;
   /** Source of backoff jitter; injectable so tests are repeatable. */
   random: () => number;
+  /** Check parts reused from an earlier session against the local file before Complete. */
+  verifyResumedParts: boolean;
 }
 
 /** Everything an upload talks to; shared by all uploads of one uploader. */

@@ -49,6 +49,12 @@ export class ProgressTracker {
     this.#doneBytes += size;
   }
 
+  /** A part counted as done turned out to need sending again. */
+  partUndone(size: number): void {
+    this.#doneBytes = Math.max(0, this.#doneBytes - size);
+    this.#complete = false;
+  }
+
   /** A part was aborted or failed: its bytes no longer count. */
   dropSlot(partNumber: number): void {
     this.#slots.delete(partNumber);

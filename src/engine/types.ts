@@ -76,6 +76,13 @@ export interface UploaderOptions {
   storage?: CheckpointStore;
   /** Unfinished uploads older than this are aborted and forgotten (default 7 days). */
   maxCheckpointAgeMs?: number;
+  /**
+   * On resume, check every part already on the server against the local file (CRC-64, or MD5 when
+   * the server lists no CRC) before completing, and send again any that differ (default true).
+   * Hashing runs in workers alongside sending the missing parts. Turning it off trusts the
+   * fingerprint alone; it exists to measure its cost.
+   */
+  verifyResumedParts?: boolean;
 }
 
 export interface AddOptions {
@@ -127,6 +134,40 @@ export interface UploadErrorInfo {
   retryable: boolean;
 }
 
+/** Machine-readable kind of a notice, so the UI can word it in its own language. */
+export type UploadNoticeCode =
+  /** The server no longer knew the unfinished upload; the file was started again. */
+  | 'UPLOAD_EXPIRED'
+  /** No persistent storage: after a reload this file starts again. */
+  | 'NOT_RESUMABLE'
+  /**
+   * An unfinished upload with this name and target differs from this file (it changed since, or is
+   * another file of the same name): this one is uploaded as a new file; the old one stays listed.
+   */
+  | 'FILE_CHANGED'
+  /** Parts left on the server by an earlier session did not match this file and were sent again. */
+  | 'PARTS_RESENT';
+
+/** A notice with its code; `message` is the same English sentence as in `notices`. */
+export interface UploadNotice {
+  code: UploadNoticeCode;
+  message: string;
+  /** PARTS_RESENT: how many parts were sent again. */
+  count?: number;
+  /** FILE_CHANGED: id of the unfinished upload (see `listUnfinished`) left untouched. */
+  unfinishedId?: string;
+}
+
+/** Checking parts reused from an earlier session against the local file (see `verifyResumedParts`). */
+export interface ResumeVerification {
+  /** Parts found on the server that must match the local file before Complete. */
+  partsToCheck: number;
+  /** Of those, hashed locally and compared so far. */
+  partsChecked: number;
+  /** Of those, found different and sent again. */
+  partsResent: number;
+}
+
 /** Immutable view of one upload, suitable for copying into a store. */
 export interface UploadSnapshot {
   id: string;
@@ -142,6 +183,10 @@ export interface UploadSnapshot {
   error: UploadErrorInfo | null;
   /** Non-fatal notices, e.g. "previous upload expired, started again". */
   notices: string[];
+  /** The same notices, in the same order, with machine-readable codes. */
+  noticeDetails?: UploadNotice[];
+  /** Present once a resumed upload has parts from an earlier session to check. */
+  verification?: ResumeVerification;
   result: UploadResult | null;
 }
 
@@ -184,6 +229,11 @@ export interface UploaderEvents {
 }
 
 export interface Uploader {
+  /**
+   * Starts uploading `file`. The same file (same name, size, lastModified, type and target key)
+   * added again while its first upload is still under way returns that Upload instead of a second
+   * one, so two uploads never share one server upload.
+   */
   add(file: File, opts?: AddOptions): Upload;
   uploads(): Upload[];
   on<E extends keyof UploaderEvents>(event: E, listener: UploaderEvents[E]): () => void;
@@ -191,5 +241,6 @@ export interface Uploader {
   discardUnfinished(id: string): Promise<void>;
   /** Whether checkpoints persist across reloads (IndexedDB available). */
   readonly resumable: boolean;
+  /** Pauses every upload (checkpoints stay) and stops the hashing workers the uploader started. */
   destroy(): void;
 }

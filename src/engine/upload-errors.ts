@@ -35,10 +35,19 @@ export function tokenEndpointError(cause: unknown): UploadError {
 export function toUploadErrorInfo(err: unknown, context: { online?: boolean } = {}): UploadErrorInfo {
   if (err instanceof UploadError) return err.info;
   if (err instanceof EngineError) return fromEngineError(err, context.online ?? true);
-  if (isFileReadError(err)) {
+  const readFailure = fileReadFailure(err);
+  if (readFailure === 'NotReadableError') {
+    // Chromium's answer once the file on disk changed after it was selected.
+    return {
+      code: 'FILE_CHANGED',
+      message: 'The file changed on disk after it was selected, so it can no longer be read. Select it again to upload the new version.',
+      retryable: false,
+    };
+  }
+  if (readFailure === 'NotFoundError') {
     return {
       code: 'FILE_UNREADABLE',
-      message: 'The file can no longer be read. It may have been moved, renamed or changed; select it again.',
+      message: 'The file can no longer be read. It may have been moved, renamed or deleted; select it again.',
       retryable: false,
     };
   }
@@ -60,7 +69,21 @@ function fromEngineError(err: EngineError, online: boolean): UploadErrorInfo {
   return { ...described, ...facts };
 }
 
+/** Setup mistakes of the site, not of the upload: retrying cannot help, the message says what to fix. */
+const CONFIGURATION_ERRORS: ReadonlyMap<string, string> = new Map([
+  [
+    'ETagNotExposed',
+    "The storage service accepted the data but the browser may not read its ETag header: the bucket's CORS rule must expose ETag (and x-oss-hash-crc64ecma, x-oss-request-id). Ask the site administrator.",
+  ],
+  [
+    'SignatureUrlFailed',
+    'Upload addresses cannot be signed for this storage endpoint (for an IP address endpoint, path-style addressing must be enabled). Ask the site administrator.',
+  ],
+]);
+
 function describe(err: EngineError, online: boolean): { code: UploadErrorCode; message: string; retryable: boolean } {
+  const configuration = err.ossCode !== undefined ? CONFIGURATION_ERRORS.get(err.ossCode) : undefined;
+  if (configuration !== undefined) return { code: 'UNKNOWN', message: configuration, retryable: false };
   if (err.status === 0 || err.status === -1) {
     if (!online) return { code: 'OFFLINE', message: 'You are offline. The upload continues when the connection is back.', retryable: true };
     return err.status === 0
@@ -86,7 +109,7 @@ function describe(err: EngineError, online: boolean): { code: UploadErrorCode; m
 }
 
 /** Blob reads fail with these DOMExceptions when the file changed or vanished after selection. */
-function isFileReadError(err: unknown): boolean {
+function fileReadFailure(err: unknown): 'NotReadableError' | 'NotFoundError' | undefined {
   const name = (err as { name?: unknown } | null)?.name;
-  return name === 'NotReadableError' || name === 'NotFoundError';
+  return name === 'NotReadableError' || name === 'NotFoundError' ? name : undefined;
 }

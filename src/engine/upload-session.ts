@@ -1,10 +1,10 @@
-import type { PartPlan } from './contracts';
+import type { ListedPart, PartPlan } from './contracts';
 import { EngineError } from './engine-error';
 import { randomId, retryContext, type EngineDeps } from './engine-deps';
 import { buildObjectKey } from './object-key';
 import { partLength, planParts } from './part-plan';
 import { withRetries } from './retry-loop';
-import type { Checkpoint, Credentials, DonePart } from './types';
+import type { Checkpoint, Credentials, DonePart, UploadNotice } from './types';
 
 /** What an upload knows about its object on the server. */
 export interface Session {
@@ -16,22 +16,32 @@ export interface Session {
   /** The record kept up to date as parts finish; null for a single PutObject. */
   checkpoint: Checkpoint | null;
   done: Map<number, DonePart>;
+  /**
+   * Parts in `done` that the server has from an earlier session, as ListParts described them, whose
+   * bytes are not yet known to match the local file. Complete waits until each is checked (and
+   * dropped from here) or found different (and sent again).
+   */
+  unverified: Map<number, ListedPart>;
 }
 
 export interface SessionOutcome {
   session: Session;
   /** Continues a multipart upload started earlier (found by fingerprint). */
   resumed: boolean;
-  notice?: string;
+  notice?: UploadNotice;
 }
 
 export const EXPIRED_NOTICE = 'The previous upload had expired on the server, so it started again.';
+export const FILE_CHANGED_NOTICE =
+  'This file differs from the unfinished upload of the same name (it changed since, or is another file), so it is uploaded as a new file. The unfinished upload is kept.';
 
 export interface FileToSend {
   file: File;
   /** Name the key is built from: the requested key, else the relative path, else the file name. */
   keyName: string;
   relativePath?: string;
+  /** Whether another upload of this uploader is using the checkpoint; such a one is never resumed. */
+  checkpointInUse: (checkpointId: string) => boolean;
 }
 
 /**
@@ -44,12 +54,13 @@ export async function openSession(input: FileToSend, deps: EngineDeps, signal: A
   const credentials = await withRetries(async (c) => c, retryContext(deps, signal));
   const key = buildObjectKey(credentials.prefix, input.keyName);
   if (plan.single) {
-    return { session: { key, bucket: credentials.bucket, plan, uploadId: null, checkpoint: null, done: new Map() }, resumed: false };
+    return { session: { key, bucket: credentials.bucket, plan, uploadId: null, checkpoint: null, done: new Map(), unverified: new Map() }, resumed: false };
   }
 
   const fingerprint = await deps.fingerprint(input.file);
   signal.throwIfAborted();
-  const saved = await deps.store.findByFingerprint(fingerprint).catch(() => undefined);
+  const found = await deps.store.findByFingerprint(fingerprint).catch(() => undefined);
+  const saved = found && !input.checkpointInUse(found.id) ? found : undefined;
   const savedPlan = saved && saved.key === key && saved.bucket === credentials.bucket ? planParts(input.file.size, saved.partSize) : null;
   if (saved && savedPlan && !savedPlan.single && savedPlan.partSize === saved.partSize) {
     const session: Session = {
@@ -59,21 +70,54 @@ export async function openSession(input: FileToSend, deps: EngineDeps, signal: A
       uploadId: saved.uploadId,
       checkpoint: saved,
       done: new Map(saved.doneParts.map((part) => [part.number, part])),
+      // Nothing from an earlier session is trusted until checked against this file.
+      unverified: new Map(saved.doneParts.map((part) => [part.number, { number: part.number, etag: part.etag, size: part.size }])),
     };
     const outcome = await reconcileSession(session, input, deps, signal);
     return { ...outcome, resumed: outcome.notice === undefined };
   }
-  return { session: await initiate(input, { key, bucket: credentials.bucket, plan, fingerprint }, deps, signal), resumed: false };
+  const changed = await changedUnfinished(input, { key, bucket: credentials.bucket, fingerprint }, deps);
+  const session = await initiate(input, { key, bucket: credentials.bucket, plan, fingerprint }, deps, signal);
+  return {
+    session,
+    resumed: false,
+    ...(changed ? { notice: { code: 'FILE_CHANGED', message: FILE_CHANGED_NOTICE, unfinishedId: changed.id } } : {}),
+  };
+}
+
+/**
+ * The newest unfinished upload of a file with this name (and relative path) to this key whose
+ * fingerprint differs: the file changed since, or it is another file of the same name. It is
+ * left alone; the caller starts a new upload and says so.
+ */
+async function changedUnfinished(
+  input: FileToSend,
+  target: { key: string; bucket: string; fingerprint: string },
+  deps: EngineDeps,
+): Promise<Checkpoint | undefined> {
+  const all = await deps.store.list().catch((): Checkpoint[] => []);
+  return all
+    .filter(
+      (c) =>
+        c.key === target.key &&
+        c.bucket === target.bucket &&
+        c.name === input.file.name &&
+        c.relativePath === input.relativePath &&
+        c.fingerprint !== target.fingerprint &&
+        !input.checkpointInUse(c.id),
+    )
+    .sort((a, b) => b.updatedAt - a.updatedAt)[0];
 }
 
 /**
  * Brings a multipart session in line with the server (ListParts, every page): a part counts as
- * done only when the server has it at the planned size; everything else is sent (again). An
- * upload the server no longer knows starts over, with a notice.
+ * done only when the server has it at the planned size; everything else is sent (again). A part
+ * not already known to match the local file is marked unverified (or, with verification off,
+ * trusted as before). An upload the server no longer knows starts over, with a notice.
  */
 export async function reconcileSession(session: Session, input: FileToSend, deps: EngineDeps, signal: AbortSignal): Promise<SessionOutcome> {
   const { uploadId, checkpoint } = session;
-  if (uploadId === null || checkpoint === null) return { session: { ...session, done: new Map() }, resumed: false };
+  if (uploadId === null || checkpoint === null) return { session: { ...session, done: new Map(), unverified: new Map() }, resumed: false };
 
   let listed;
   try {
@@ -82,16 +126,28 @@ export async function reconcileSession(session: Session, input: FileToSend, deps
     if (!isNoSuchUpload(err)) throw err;
     await deps.writer.remove(checkpoint.id).catch(() => undefined);
     const fresh = await initiate(input, { key: session.key, bucket: session.bucket, plan: session.plan, fingerprint: checkpoint.fingerprint }, deps, signal);
-    return { session: fresh, resumed: false, notice: EXPIRED_NOTICE };
+    return { session: fresh, resumed: false, notice: { code: 'UPLOAD_EXPIRED', message: EXPIRED_NOTICE } };
   }
 
   const onServer = new Map(listed.map((part) => [part.number, part]));
   const done = new Map<number, DonePart>();
+  const unverified = new Map<number, ListedPart>();
   for (const planned of session.plan.parts) {
     const found = onServer.get(planned.number);
     const size = partLength(planned);
     if (!found || found.size !== size) continue;
     const remembered = session.done.get(planned.number);
+    if (remembered?.etag === found.etag && !session.unverified.has(planned.number)) {
+      // Sent or checked by this page: its CRC was computed here.
+      done.set(planned.number, remembered);
+      continue;
+    }
+    if (deps.settings.verifyResumedParts) {
+      // The CRC is a stand-in until the part is checked; Complete waits for that.
+      done.set(planned.number, { number: planned.number, etag: found.etag, crc64: found.crc64 ?? remembered?.crc64 ?? '', size });
+      unverified.set(planned.number, found);
+      continue;
+    }
     const crc64 =
       found.crc64 ??
       (remembered?.etag === found.etag ? remembered.crc64 : await deps.hasher.crc64(input.file.slice(planned.start, planned.end), signal));
@@ -99,7 +155,7 @@ export async function reconcileSession(session: Session, input: FileToSend, deps
   }
   const updated = withDoneParts(checkpoint, done, deps.clock.now());
   deps.writer.save(updated);
-  return { session: { ...session, checkpoint: updated, done }, resumed: false };
+  return { session: { ...session, checkpoint: updated, done, unverified }, resumed: false };
 }
 
 /** A fresh copy of the checkpoint listing `done`; the writer keeps objects as given. */
@@ -108,6 +164,11 @@ export function withDoneParts(checkpoint: Checkpoint, done: Map<number, DonePart
   return { ...checkpoint, doneParts, updatedAt: now };
 }
 
+/**
+ * InitiateMultipartUpload without the run's signal: once sent, the server creates the upload even if
+ * this page stops listening, so the answer is always awaited and the caller decides what to do
+ * with it (abort it after a cancel, keep it after a pause). Retries stop once the run is aborted.
+ */
 async function initiate(
   input: FileToSend,
   target: { key: string; bucket: string; plan: PartPlan; fingerprint: string },
@@ -116,8 +177,7 @@ async function initiate(
 ): Promise<Session> {
   const { file } = input;
   const { uploadId } = await withRetries(
-    (credentials: Credentials) =>
-      deps.control.initiate({ credentials, key: target.key, contentType: file.type || 'application/octet-stream', signal }),
+    (credentials: Credentials) => deps.control.initiate({ credentials, key: target.key, contentType: file.type || 'application/octet-stream' }),
     retryContext(deps, signal),
   );
   const now = deps.clock.now();
@@ -138,7 +198,7 @@ async function initiate(
     updatedAt: now,
   };
   deps.writer.save(checkpoint);
-  return { key: target.key, bucket: target.bucket, plan: target.plan, uploadId, checkpoint, done: new Map() };
+  return { key: target.key, bucket: target.bucket, plan: target.plan, uploadId, checkpoint, done: new Map(), unverified: new Map() };
 }
 
 export function isNoSuchUpload(err: unknown): boolean {

@@ -1,6 +1,8 @@
+import { AsyncQueue } from './async-queue';
 import type { PlannedPart } from './contracts';
 import { retryContext, type EngineDeps } from './engine-deps';
 import { partLength } from './part-plan';
+import { verifyReusedParts, type VerificationHooks } from './resume-verification';
 import { withRetries } from './retry-loop';
 import type { Session } from './upload-session';
 import { UploadError } from './upload-errors';
@@ -14,10 +16,55 @@ export interface TransferHooks {
   onPartDone(part: DonePart): void;
 }
 
+/** Everything the upload hears while its parts move. */
+export type PartHooks = TransferHooks & VerificationHooks;
+
+/** A part to send again, whose local CRC is already known (so its bytes are not read twice for it). */
+interface Resend {
+  part: PlannedPart;
+  crc64: string;
+}
+
 /**
- * Sends every part not yet done, in order, each as soon as the shared scheduler gives this
- * upload a slot. The first part to fail for good stops the others (they are not recorded)
- * and its error is thrown; parts already done stay done.
+ * Sends the parts still missing and, at the same time, checks the parts reused from an earlier
+ * session against the local file; a reused part that differs is sent again. Resolves when every
+ * part is on the server and known to match the file; the first failure of either stops both.
+ */
+export async function transferParts(
+  session: Session,
+  file: File,
+  rank: number,
+  deps: EngineDeps,
+  signal: AbortSignal,
+  hooks: PartHooks,
+): Promise<void> {
+  if (session.unverified.size === 0) return sendRemainingParts(session, file, rank, deps, signal, hooks);
+  const stage = new AbortController();
+  const stageSignal = AbortSignal.any([signal, stage.signal]);
+  const resends = new AsyncQueue<Resend>();
+  let failure: { error: unknown } | undefined;
+  const fail = (error: unknown): void => {
+    if (failure || stageSignal.aborted) return;
+    failure = { error };
+    stage.abort();
+  };
+  const verifying = verifyReusedParts(session, file, deps, stageSignal, {
+    onMatch: hooks.onMatch,
+    onMismatch: (part, crc64) => {
+      hooks.onMismatch(part, crc64);
+      resends.push({ part, crc64 });
+    },
+  }).then(() => resends.close(), fail);
+  const sending = sendRemainingParts(session, file, rank, deps, stageSignal, hooks, resends).catch(fail);
+  await Promise.all([verifying, sending]);
+  signal.throwIfAborted();
+  if (failure) throw failure.error;
+}
+
+/**
+ * Sends every part not yet done, in order, then whatever `resends` brings until it closes, each
+ * as soon as the shared scheduler gives this upload a slot. The first part to fail for good stops
+ * the others (they are not recorded) and its error is thrown; parts already done stay done.
  */
 export async function sendRemainingParts(
   session: Session,
@@ -26,21 +73,26 @@ export async function sendRemainingParts(
   deps: EngineDeps,
   signal: AbortSignal,
   hooks: TransferHooks,
+  resends?: AsyncQueue<Resend>,
 ): Promise<void> {
   const stopOnFailure = new AbortController();
   const partSignal = AbortSignal.any([signal, stopOnFailure.signal]);
   const running: Array<Promise<void>> = [];
   const failures: unknown[] = [];
+  const missing = session.plan.parts.filter((part) => !session.done.has(part.number));
 
-  for (const part of session.plan.parts) {
-    if (session.done.has(part.number)) continue;
+  for (;;) {
     let release;
+    let next: { part: PlannedPart; crc64?: string } | undefined;
     try {
+      const first = missing.shift();
+      next = first ? { part: first } : await resends?.next(partSignal);
+      if (!next) break;
       release = await deps.scheduler.acquire(rank, partSignal);
     } catch {
       break;
     }
-    const job = sendPart(session, file, part, deps, partSignal, hooks)
+    const job = sendPart(session, file, next.part, deps, partSignal, hooks, next.crc64)
       .then(hooks.onPartDone, (error: unknown) => {
         if (failures.length === 0 && !partSignal.aborted) {
           failures.push(error);
@@ -57,33 +109,51 @@ export async function sendRemainingParts(
 
 /**
  * One part (or the whole small file) with retries. Its CRC-64 is computed once, alongside the
- * first attempt, and compared with the one the server reports for every attempt.
+ * first attempt (unless already known), and compared with the one the server reports for every attempt.
  */
-async function sendPart(session: Session, file: File, part: PlannedPart, deps: EngineDeps, signal: AbortSignal, hooks: TransferHooks): Promise<DonePart> {
+async function sendPart(
+  session: Session,
+  file: File,
+  part: PlannedPart,
+  deps: EngineDeps,
+  signal: AbortSignal,
+  hooks: TransferHooks,
+  knownCrc?: string,
+): Promise<DonePart> {
   const whole = session.uploadId === null;
   // A single PutObject keeps the file's type, so the object is served with it.
   const body = whole ? file : file.slice(part.start, part.end);
   const contentType = whole && file.type ? file.type : undefined;
   // Not tied to the signal: a part whose PUT succeeded just before a pause still gets its CRC
   // and is recorded, instead of being sent again. At most one part's hashing is wasted.
-  const localCrc = deps.hasher.crc64(body);
-  localCrc.catch(() => undefined);
+  const localCrc = knownCrc !== undefined ? Promise.resolve(knownCrc) : deps.hasher.crc64(body);
+  // Hashing reads the part from disk, usually before the PUT gets far: when that read fails (the
+  // file changed or went away) the PUT fails too, and retrying it as a network error cannot help.
+  let readFailure: { error: unknown } | undefined;
+  localCrc.catch((error: unknown) => {
+    readFailure = { error };
+  });
 
   const attempt = async (credentials: Credentials): Promise<DonePart> => {
+    if (readFailure) throw readFailure.error;
     const url = await deps.control.signPutUrl({
       credentials,
       key: session.key,
       ...(whole ? {} : { uploadId: session.uploadId as string, partNumber: part.number }),
       ...(contentType ? { contentType } : {}),
     });
-    const sent = await deps.transport.put({
-      url,
-      body,
-      ...(contentType ? { contentType } : {}),
-      signal,
-      onProgress: (loaded) => hooks.onProgress(part.number, loaded),
-      stallTimeoutMs: deps.settings.stallTimeoutMs,
-    });
+    const sent = await deps.transport
+      .put({
+        url,
+        body,
+        ...(contentType ? { contentType } : {}),
+        signal,
+        onProgress: (loaded) => hooks.onProgress(part.number, loaded),
+        stallTimeoutMs: deps.settings.stallTimeoutMs,
+      })
+      .catch((err: unknown) => {
+        throw readFailure ? readFailure.error : err;
+      });
     const crc64 = await localCrc;
     if (sent.crc64 !== null && sent.crc64 !== crc64) {
       throw new UploadError({
@@ -101,9 +171,12 @@ async function sendPart(session: Session, file: File, part: PlannedPart, deps: E
 
 /**
  * Completes a multipart upload and checks that the object's CRC-64 equals the combination of
- * the parts' CRCs; a single PutObject is already complete.
+ * the parts' CRCs, each computed here from the local file (for parts sent by this page, or
+ * reused and checked), so the object is known to hold exactly the file's bytes. A single
+ * PutObject is already complete.
  */
 export async function completeSession(session: Session, deps: EngineDeps, signal: AbortSignal): Promise<UploadResult> {
+  if (session.unverified.size > 0) throw new Error('Complete called before every reused part was checked');
   const parts = [...session.done.values()].sort((a, b) => a.number - b.number);
   const size = parts.reduce((sum, p) => sum + p.size, 0);
   const { uploadId } = session;
@@ -121,7 +194,7 @@ export async function completeSession(session: Session, deps: EngineDeps, signal
   if (completed.crc64 !== null && completed.crc64 !== expected) {
     throw new UploadError({
       code: 'INTEGRITY',
-      message: 'The stored file does not match the file sent (checksum mismatch). Upload it again.',
+      message: `The stored file does not match the local file (CRC-64 ${completed.crc64} on the server, ${expected} here). Upload it again.`,
       retryable: true,
     });
   }

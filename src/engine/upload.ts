@@ -4,11 +4,21 @@ import { ProgressTracker } from './progress';
 import { throttle, type Throttled } from './throttle';
 import { canTransition, isActive, isTerminal } from './upload-state';
 import { openSession, reconcileSession, type FileToSend, type Session, type SessionOutcome, withDoneParts } from './upload-session';
-import { completeSession, sendRemainingParts, type TransferHooks } from './upload-transfer';
+import { completeSession, transferParts, type PartHooks } from './upload-transfer';
 import { toUploadErrorInfo, UploadError } from './upload-errors';
-import type { AddOptions, DonePart, Upload, UploadErrorInfo, UploadEvents, UploadResult, UploadSnapshot, UploadState } from './types';
+import { VerificationCounter } from './verification-counter';
+import type { AddOptions, DonePart, Upload, UploadErrorInfo, UploadEvents, UploadNotice, UploadResult, UploadSnapshot, UploadState } from './types';
 
 export const NOT_RESUMABLE_NOTICE = 'This browser does not keep upload progress, so after a reload this file starts again.';
+
+/** The name an object key is built from: the requested key, else the relative path, else the file name. */
+export function keyNameOf(file: File, options: AddOptions): string {
+  return options.key ?? relativePathOf(file) ?? file.name;
+}
+
+function relativePathOf(file: File): string | undefined {
+  return (file as { webkitRelativePath?: string }).webkitRelativePath || undefined;
+}
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -50,20 +60,30 @@ export class FileUpload implements Upload {
   #needsPrepare = true;
   #resumed = false;
   #error: UploadErrorInfo | null = null;
-  #notices: string[] = [];
+  #notices: UploadNotice[] = [];
+  readonly #verification = new VerificationCounter((notice) => this.#notify(notice));
   #result: UploadResult | null = null;
   #finished = deferred<UploadResult>();
 
-  constructor(init: { id: string; file: File; options: AddOptions; rank: number; deps: EngineDeps }) {
+  constructor(init: {
+    id: string;
+    file: File;
+    options: AddOptions;
+    rank: number;
+    deps: EngineDeps;
+    /** Whether another upload of the same uploader is using that checkpoint. */
+    checkpointInUse: (checkpointId: string) => boolean;
+  }) {
     this.id = init.id;
     this.file = init.file;
     this.#deps = init.deps;
     this.#rank = init.rank;
-    const relativePath = (init.file as { webkitRelativePath?: string }).webkitRelativePath || undefined;
+    const relativePath = relativePathOf(init.file);
     this.#input = {
       file: init.file,
-      keyName: init.options.key ?? relativePath ?? init.file.name,
+      keyName: keyNameOf(init.file, init.options),
       ...(relativePath ? { relativePath } : {}),
+      checkpointInUse: init.checkpointInUse,
     };
     this.#tracker = new ProgressTracker(init.file.size, init.deps.clock);
     this.#emitProgress = throttle(() => this.#emitter.emit('progress', this.snapshot()), init.deps.settings.progressIntervalMs, init.deps.clock);
@@ -77,6 +97,17 @@ export class FileUpload implements Upload {
   /** Id of this upload's checkpoint, once it has one. */
   get checkpointId(): string | null {
     return this.#session?.checkpoint?.id ?? null;
+  }
+
+  /**
+   * Whether this upload, still under way (not done, failed or canceled), sends the same file to the
+   * same key name. A file selected again is another File object: name, size, time and type decide.
+   */
+  isUnderwayFor(file: File, keyName: string): boolean {
+    const underway = this.#state !== 'done' && this.#state !== 'failed' && this.#state !== 'canceled';
+    const mine = this.file;
+    const same = mine === file || (mine.name === file.name && mine.size === file.size && mine.lastModified === file.lastModified && mine.type === file.type);
+    return underway && same && this.#input.keyName === keyName;
   }
 
   on<E extends keyof UploadEvents>(event: E, listener: UploadEvents[E]): () => void {
@@ -96,7 +127,9 @@ export class FileUpload implements Upload {
       progress: this.#tracker.snapshot(),
       resumed: this.#resumed,
       error: this.#error,
-      notices: [...this.#notices],
+      notices: this.#notices.map((notice) => notice.message),
+      noticeDetails: this.#notices.map((notice) => ({ ...notice })),
+      ...this.#verification.snapshotField(),
       result: this.#result,
     };
   }
@@ -152,7 +185,7 @@ export class FileUpload implements Upload {
       const session = this.#session;
       if (!session) throw new Error('Upload prepared without a session');
       this.#advance('uploading', signal);
-      await sendRemainingParts(session, this.file, this.#rank, this.#deps, signal, this.#transferHooks(session, signal));
+      await transferParts(session, this.file, this.#rank, this.#deps, signal, this.#transferHooks(session, signal));
       this.#advance('completing', signal);
       const result = await this.#complete(session, signal);
       if (session.checkpoint) await this.#deps.writer.remove(session.checkpoint.id).catch(() => undefined);
@@ -177,6 +210,7 @@ export class FileUpload implements Upload {
         await this.#discard(outcome.session);
         signal.throwIfAborted();
       }
+      // Also after a pause: the server upload (already checkpointed) is kept for the resume.
       this.#adopt(outcome);
       signal.throwIfAborted();
     } finally {
@@ -189,21 +223,29 @@ export class FileUpload implements Upload {
     this.#session = session;
     this.#needsPrepare = false;
     if (outcome.notice) {
-      this.#notices.push(outcome.notice);
+      this.#notify(outcome.notice);
       this.#resumed = false;
     } else if (outcome.resumed) {
       this.#resumed = true;
     }
-    if (session.uploadId !== null && !this.#deps.store.persistent && !this.#notices.includes(NOT_RESUMABLE_NOTICE)) {
-      this.#notices.push(NOT_RESUMABLE_NOTICE);
+    if (session.uploadId !== null && !this.#deps.store.persistent) {
+      this.#notify({ code: 'NOT_RESUMABLE', message: NOT_RESUMABLE_NOTICE });
     }
+    this.#verification.startRun(session.unverified.keys());
     let doneBytes = 0;
     for (const part of session.done.values()) doneBytes += part.size;
     this.#tracker.reset(doneBytes);
     this.#emitProgress();
   }
 
-  #transferHooks(session: Session, signal: AbortSignal): TransferHooks {
+  /** Adds a notice, or replaces the one with the same code (so a counter in it stays current). */
+  #notify(notice: UploadNotice): void {
+    const index = this.#notices.findIndex((known) => known.code === notice.code);
+    if (index >= 0) this.#notices[index] = notice;
+    else this.#notices.push(notice);
+  }
+
+  #transferHooks(session: Session, signal: AbortSignal): PartHooks {
     return {
       onProgress: (partNumber, loaded) => {
         if (signal.aborted) return;
@@ -215,6 +257,26 @@ export class FileUpload implements Upload {
         this.#emitProgress();
       },
       onPartDone: (part) => this.#recordPart(session, part),
+      onMatch: (partNumber, crc64) => {
+        const part = session.done.get(partNumber);
+        if (session !== this.#session || !part || !session.unverified.delete(partNumber)) return;
+        // From now on the CRC combined at Complete is the one computed from the local bytes.
+        session.done.set(partNumber, { ...part, crc64 });
+        this.#verification.checked(partNumber, false);
+        this.#emitProgress();
+      },
+      onMismatch: (part) => {
+        const reused = session.done.get(part.number);
+        if (session !== this.#session || !reused || !session.unverified.delete(part.number)) return;
+        session.done.delete(part.number);
+        this.#tracker.partUndone(reused.size);
+        if (session.checkpoint) {
+          session.checkpoint = withDoneParts(session.checkpoint, session.done, this.#deps.clock.now());
+          this.#deps.writer.save(session.checkpoint);
+        }
+        this.#verification.checked(part.number, true);
+        this.#emitProgress();
+      },
     };
   }
 

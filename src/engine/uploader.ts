@@ -2,13 +2,21 @@ import { discardCheckpoint, toUnfinished } from './checkpoint-maintenance';
 import { randomId, type EngineDeps } from './engine-deps';
 import { Emitter } from './event-emitter';
 import { throttle, type Throttled } from './throttle';
-import { FileUpload } from './upload';
+import { FileUpload, keyNameOf } from './upload';
 import type { AddOptions, UnfinishedUpload, Upload, Uploader, UploaderEvents } from './types';
 
 /** Where `pagehide` is heard; `globalThis` in a browser. */
 export interface PageEvents {
   addEventListener(type: 'pagehide', listener: () => void): void;
   removeEventListener(type: 'pagehide', listener: () => void): void;
+}
+
+/** What the queue attaches to and owns besides its uploads. */
+export interface QueueEnvironment {
+  /** Where `pagehide` is heard, to flush checkpoints. */
+  pageEvents?: PageEvents;
+  /** Releases what the uploader started for itself (the hashing workers); called by `destroy()`. */
+  dispose?: () => void;
 }
 
 /**
@@ -22,9 +30,12 @@ export class UploadQueue implements Uploader {
   readonly #emitChange: Throttled;
   readonly #pageEvents: PageEvents | undefined;
   readonly #onPageHide = (): void => void this.#deps.writer.flush();
+  readonly #dispose: (() => void) | undefined;
   #nextRank = 0;
 
-  constructor(deps: EngineDeps, pageEvents?: PageEvents) {
+  constructor(deps: EngineDeps, environment: QueueEnvironment = {}) {
+    const { pageEvents } = environment;
+    this.#dispose = environment.dispose;
     this.#deps = deps;
     this.#emitChange = throttle(
       () => this.#emitter.emit('change', this.#uploads.map((upload) => upload.snapshot())),
@@ -39,8 +50,22 @@ export class UploadQueue implements Uploader {
     return this.#deps.store.persistent;
   }
 
+  /**
+   * The same file for the same key while its upload is under way gets that Upload back: a second
+   * one would resume into the same server upload and the two would overwrite each other's parts.
+   */
   add(file: File, opts: AddOptions = {}): Upload {
-    const upload = new FileUpload({ id: randomId(), file, options: opts, rank: this.#nextRank++, deps: this.#deps });
+    const keyName = keyNameOf(file, opts);
+    const underway = this.#uploads.find((upload) => upload.isUnderwayFor(file, keyName));
+    if (underway) return underway;
+    const upload: FileUpload = new FileUpload({
+      id: randomId(),
+      file,
+      options: opts,
+      rank: this.#nextRank++,
+      deps: this.#deps,
+      checkpointInUse: (checkpointId): boolean => this.#uploads.some((other) => other !== upload && other.checkpointId === checkpointId),
+    });
     this.#uploads.push(upload);
     upload.on('state', () => this.#changedNow());
     upload.on('progress', () => this.#emitChange());
@@ -74,13 +99,14 @@ export class UploadQueue implements Uploader {
     if (checkpoint) await discardCheckpoint(checkpoint, this.#deps);
   }
 
-  /** Stops every upload (as a pause: checkpoints stay) and detaches from the page. */
+  /** Stops every upload (as a pause: checkpoints stay), detaches from the page and stops its workers. */
   destroy(): void {
     for (const upload of this.#uploads) upload.pause();
     this.#emitChange.cancel();
     this.#pageEvents?.removeEventListener('pagehide', this.#onPageHide);
     void this.#deps.writer.flush();
     this.#emitter.clear();
+    this.#dispose?.();
   }
 
   /** State changes are shown at once, not throttled like progress. */

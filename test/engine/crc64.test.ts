@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCrc64Hasher } from '../../src/engine/crc64';
-import { crc64OfBlob } from '../../src/engine/crc64-blob';
+import { digestBlob } from '../../src/engine/crc64-blob';
 import type { Crc64Request, Crc64Response } from '../../src/engine/crc64-messages';
 
 const text = (s: string) => new Blob([s]);
@@ -40,6 +40,28 @@ describe('crc64 on the main thread (no Worker, as in Node)', () => {
     }
   });
 
+  it('gives the MD5 (upper-case hex, as in an ETag) with the CRC when asked, and only then', async () => {
+    expect(await hasher.digest(text('123456789'), { md5: true })).toEqual({ crc64: '11051210869376104954', md5: '25F9E794323B453885F5181F1B624D0B' });
+    expect(await hasher.digest(text('123456789'), { md5: false })).toEqual({ crc64: '11051210869376104954' });
+  });
+
+  it('reads a multi-chunk blob once for both hashes', async () => {
+    const data = new Uint8Array(randomBytes(9 * 1024 * 1024 + 5));
+    let reads = 0;
+    const blob = new Blob([data]);
+    const counting = {
+      size: blob.size,
+      slice: (start?: number, end?: number) => {
+        reads++;
+        return blob.slice(start, end);
+      },
+    } as Blob;
+    const digest = await digestBlob(counting, { md5: true });
+    expect(reads).toBe(3);
+    expect(digest.md5).toBe(createHash('md5').update(data).digest('hex').toUpperCase());
+    expect(digest.crc64).toBe(await hasher.crc64(blob));
+  });
+
   it('combines an empty list to 0', () => {
     expect(hasher.combine([])).toBe('0');
   });
@@ -61,7 +83,7 @@ class InProcessWorker {
   postMessage(request: Crc64Request): void {
     this.received.push(request);
     if ('cancel' in request) return;
-    void crc64OfBlob(request.blob).then((crc64) => this.onmessage?.({ data: { id: request.id, crc64 } } as MessageEvent<Crc64Response>));
+    void digestBlob(request.blob, { md5: request.md5 === true }).then((digest) => this.onmessage?.({ data: { id: request.id, ...digest } } as MessageEvent<Crc64Response>));
   }
   terminate(): void {
     this.terminated = true;
@@ -103,6 +125,32 @@ describe('crc64 in workers', () => {
     const hasher = createCrc64Hasher({ createWorker: () => new BrokenWorker() as unknown as Worker });
     await expect(hasher.crc64(text('123456789'))).resolves.toBe('11051210869376104954');
     await expect(hasher.crc64(text('hello world'))).resolves.toBe('5981764153023615706');
+  });
+
+  it('asks the worker for the MD5 only when wanted', async () => {
+    vi.stubGlobal('Worker', InProcessWorker);
+    const worker = new InProcessWorker();
+    const hasher = createCrc64Hasher({ workers: 1, createWorker: () => worker as unknown as Worker });
+    expect(await hasher.digest(text('123456789'), { md5: true })).toEqual({ crc64: '11051210869376104954', md5: '25F9E794323B453885F5181F1B624D0B' });
+    expect(await hasher.crc64(text('123456789'))).toBe('11051210869376104954');
+    expect(worker.received.map((r) => 'md5' in r)).toEqual([true, false]);
+  });
+
+  it('runs background jobs after every other queued job', async () => {
+    vi.stubGlobal('Worker', InProcessWorker);
+    const worker = new InProcessWorker();
+    const hasher = createCrc64Hasher({ workers: 1, createWorker: () => worker as unknown as Worker });
+    const jobs = [
+      hasher.digest(text('a'), { md5: false, background: true }),
+      hasher.digest(text('b'), { md5: false, background: true }),
+      hasher.crc64(text('c')),
+      hasher.digest(text('d'), { md5: false, background: true }),
+      hasher.crc64(text('e')),
+    ];
+    await Promise.all(jobs);
+    const contentsInOrder = await Promise.all(worker.received.map((r) => ('blob' in r ? r.blob.text() : '')));
+    // 'a' was already running when the others came.
+    expect(contentsInOrder).toEqual(['a', 'c', 'e', 'b', 'd']);
   });
 
   it('tells the worker to stop a job that is aborted', async () => {

@@ -1,7 +1,9 @@
 /**
  * The whole engine (`createUploader` with its browser defaults) in real Chromium against the
  * local OSS server: a large file arrives byte-identical, pause and resume send each part once,
- * a reload mid-upload resumes from IndexedDB without a new Initiate, and cancel leaves nothing.
+ * a reload mid-upload resumes from IndexedDB without a new Initiate, a file that differs from the
+ * unfinished upload only where the fingerprint does not look gets its differing part sent again,
+ * and cancel leaves nothing.
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,7 +16,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { createServer as createViteServer, type ViteDevServer } from 'vite';
 import { startLocalOss, type LocalOss } from '../../src/server/local-oss';
 import type { TokenResponse } from '../../src/shared/token-response';
-import type { Core } from './core-harness/core-harness';
+import { sampleRanges } from '../../src/engine/fingerprint';
+import type { Core, Patch } from './core-harness/core-harness';
 
 const ROOT_ID = 'LTAIcoreE2eRoot';
 const ROOT_SECRET = 'coreE2eRootSecretValue';
@@ -40,9 +43,10 @@ let harnessUrl: string;
 let requests: OssRequest[] = [];
 
 /** Same bytes as the harness's `makeFile`. */
-function expectedBytes(size: number, seed: number): Buffer {
+function expectedBytes(size: number, seed: number, patch?: Patch): Buffer {
   const bytes = Buffer.alloc(size);
   for (let i = 0; i < size; i++) bytes[i] = Math.imul(i + seed, 2654435761) >>> 24;
+  if (patch) for (let i = patch.offset; i < patch.offset + patch.length; i++) bytes[i] = ~(bytes[i] ?? 0) & 0xff;
   return bytes;
 }
 
@@ -237,6 +241,99 @@ describe('uploader in Chromium against the local OSS server', () => {
     expect(resumed.after).toEqual([]);
     const stored = await rootClient().get(key);
     expect(sha256(stored.content as Buffer)).toBe(sha256(expectedBytes(size, 3)));
+  });
+
+  /** A page session that sends parts 1–3 of `name` (seed 7) and is then left, as by a reload. */
+  async function leaveThreePartsOf(name: string, size: number): Promise<void> {
+    await page.evaluate(
+      async ({ size, name }) => {
+        const { core } = window as unknown as { core: Core };
+        const transport = core.holdPartsAbove(3);
+        const uploader = await core.createUploader({ getCredentials: core.getCredentials, partSize: 1024 * 1024, parallel: 2, transport });
+        uploader.add(core.makeFile(size, name, 7));
+        await core.whenCheckpointHas(name, 3);
+      },
+      { size, name },
+    );
+    await openHarness();
+    requests = [];
+  }
+
+  it.each([
+    { listedCrc: true, name: 'verified-crc.bin' },
+    { listedCrc: false, name: 'verified-md5.bin' },
+  ])('resumes a file differing in one 4 KiB block the fingerprint misses, sending that part again (CRC listed: $listedCrc)', async ({ listedCrc, name }) => {
+    const size = 6 * MiB;
+    const key = `${PREFIX}${name}`;
+    // Inside part 2 (already on the server), away from every sampled range.
+    const patch = { offset: MiB + 256 * 1024, length: 4096 };
+    expect(sampleRanges(size).some(([start, end]) => patch.offset < end && start < patch.offset + patch.length)).toBe(false);
+    await leaveThreePartsOf(name, size);
+
+    const resumed = await page.evaluate(
+      async ({ size, name, patch, listedCrc }) => {
+        const { core } = window as unknown as { core: Core };
+        const uploader = await core.createUploader({
+          getCredentials: core.getCredentials,
+          partSize: 1024 * 1024,
+          parallel: 2,
+          ...(listedCrc ? {} : { control: core.controlWithoutListedCrc() }),
+        });
+        const upload = uploader.add(core.makeFile(size, name, 7, patch));
+        const result = await upload.finished;
+        const after = (await uploader.listUnfinished()).filter((u) => u.name === name);
+        uploader.destroy();
+        return { result, snapshot: upload.snapshot(), after };
+      },
+      { size, name, patch, listedCrc },
+    );
+
+    const expected = expectedBytes(size, 7, patch);
+    expect(resumed.snapshot).toMatchObject({
+      state: 'done',
+      resumed: true,
+      verification: { partsToCheck: 3, partsChecked: 3, partsResent: 1 },
+      noticeDetails: [{ code: 'PARTS_RESENT', count: 1 }],
+    });
+    expect(resumed.snapshot.notices).toEqual([expect.stringMatching(/^1 part .* sent again\.$/)]);
+    expect(resumed.result.crc64).toBe(await crc64Decimal(expected));
+    expect(count(key, 'POST', 'uploads')).toBe(0);
+    expect(partPuts(key).sort((a, b) => a - b)).toEqual([2, 4, 5, 6]);
+    expect(resumed.after).toEqual([]);
+    const stored = await rootClient().get(key);
+    expect(sha256(stored.content as Buffer)).toBe(sha256(expected));
+  });
+
+  it('uploads a file differing everywhere (so its fingerprint too) as new, leaving the unfinished upload alone', async () => {
+    const size = 6 * MiB;
+    const name = 'changed.bin';
+    const key = `${PREFIX}${name}`;
+    await leaveThreePartsOf(name, size);
+
+    const outcome = await page.evaluate(
+      async ({ size, name }) => {
+        const { core } = window as unknown as { core: Core };
+        const uploader = await core.createUploader({ getCredentials: core.getCredentials, partSize: 1024 * 1024, parallel: 2 });
+        const before = (await uploader.listUnfinished()).filter((u) => u.name === name);
+        const upload = uploader.add(core.makeFile(size, name, 8));
+        await upload.finished;
+        const after = (await uploader.listUnfinished()).filter((u) => u.name === name);
+        uploader.destroy();
+        return { before, after, snapshot: upload.snapshot() };
+      },
+      { size, name },
+    );
+
+    expect(outcome.before).toHaveLength(1);
+    expect(outcome.after).toEqual(outcome.before);
+    expect(outcome.snapshot).toMatchObject({ state: 'done', resumed: false, noticeDetails: [{ code: 'FILE_CHANGED', unfinishedId: outcome.before[0]?.id }] });
+    expect(outcome.snapshot.verification).toBeUndefined();
+    expect(count(key, 'POST', 'uploads')).toBe(1);
+    expect(partPuts(key).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
+    const stored = await rootClient().get(key);
+    expect(sha256(stored.content as Buffer)).toBe(sha256(expectedBytes(size, 8)));
+    const listed = (await rootClient().listUploads({ prefix: key }, {})) as { uploads?: unknown[] };
+    expect(listed.uploads ?? []).toHaveLength(1);
   });
 
   it('cancel aborts the multipart upload and leaves no object, upload or checkpoint', async () => {

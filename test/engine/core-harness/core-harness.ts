@@ -3,7 +3,8 @@
  * browser defaults (XHR, ali-oss, CRC worker, IndexedDB). Credentials come from the test
  * process through the exposed `assumeRole` function.
  */
-import { createIdbCheckpointStore, createUploader, type Credentials, type PartTransport, type Upload, type Uploader } from '../../../src/engine/index';
+import { createIdbCheckpointStore, createUploader, type Credentials, type OssControl, type PartTransport, type Upload, type Uploader } from '../../../src/engine/index';
+import { createOssControl } from '../../../src/engine/oss-control';
 import { createXhrTransport } from '../../../src/engine/xhr-transport';
 
 /** Holds every part numbered above `holdAbove` until `release()`, so a test can act mid-upload. */
@@ -36,11 +37,27 @@ function holdPartsAbove(holdAbove: number, inner: PartTransport = createXhrTrans
   };
 }
 
+/** Bytes [offset, offset + length) inverted: another file with the same name, size and time. */
+export interface Patch {
+  offset: number;
+  length: number;
+}
+
 /** Same bytes as the test computes in Node, so the stored object can be compared. */
-function makeFile(size: number, name: string, seed: number): File {
+function makeFile(size: number, name: string, seed: number, patch?: Patch): File {
   const bytes = new Uint8Array(size);
   for (let i = 0; i < size; i++) bytes[i] = Math.imul(i + seed, 2654435761) >>> 24;
+  if (patch) for (let i = patch.offset; i < patch.offset + patch.length; i++) bytes[i] = ~(bytes[i] ?? 0) & 0xff;
   return new File([bytes], name, { type: 'application/octet-stream', lastModified: 1_700_000_000_000 });
+}
+
+/** The real control plane, except that ListParts reports no CRCs (as servers may), so parts are checked by MD5. */
+function controlWithoutListedCrc(): OssControl {
+  const control = createOssControl();
+  return {
+    ...control,
+    listParts: async (p) => (await control.listParts(p)).map(({ number, etag, size }) => ({ number, etag, size })),
+  };
 }
 
 /** Resolves once the checkpoint of `name` in IndexedDB lists at least `parts` finished parts. */
@@ -60,6 +77,7 @@ const core = {
   createIdbCheckpointStore,
   holdPartsAbove,
   makeFile,
+  controlWithoutListedCrc,
   whenCheckpointHas,
   getCredentials,
   /** Kept between `evaluate` calls of one page load. */

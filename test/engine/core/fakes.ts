@@ -2,9 +2,11 @@
  * Scripted fakes of the engine's edges. `FakeOss` is a tiny in-memory multipart server behind
  * both `OssControl` and `PartTransport`: it records every call, keeps uploads and parts, and
  * lets a test intercept any call (throw an error, hold it at a gate, override a CRC).
- * CRCs here are the byte sum, which combines by addition just as CRC-64 combines by concatenation.
+ * CRCs here are the byte sum, which combines by addition just as CRC-64 combines by concatenation;
+ * part ETags are the real quoted upper-case MD5, as OSS gives them.
  */
-import type { Clock, Connectivity, CredentialsSource, Crc64Hasher, ListedPart, OssControl, PartTransport } from '../../../src/engine/contracts';
+import { createHash } from 'node:crypto';
+import type { BlobDigest, Clock, Connectivity, CredentialsSource, Crc64Hasher, ListedPart, OssControl, PartTransport } from '../../../src/engine/contracts';
 import { EngineError } from '../../../src/engine/engine-error';
 import type { Checkpoint, CheckpointStore, Credentials } from '../../../src/engine/types';
 import { createMemoryCheckpointStore } from '../../../src/engine/memory-checkpoint-store';
@@ -30,6 +32,15 @@ export async function byteSum(blob: Blob): Promise<string> {
   let sum = 0;
   for (const b of bytes) sum += b;
   return String(sum);
+}
+
+/** A part's ETag as OSS gives it: the quoted upper-case MD5 of its bytes. */
+export async function md5Etag(blob: Blob): Promise<string> {
+  return `"${await md5Hex(blob)}"`;
+}
+
+async function md5Hex(blob: Blob): Promise<string> {
+  return createHash('md5').update(new Uint8Array(await blob.arrayBuffer())).digest('hex').toUpperCase();
 }
 
 /** Resolves waiters when opened; a waiter whose signal aborts rejects with an AbortError. */
@@ -198,7 +209,7 @@ export class FakeOss {
         ...(partNumber !== undefined ? { partNumber } : {}),
       });
       const crc64 = await byteSum(body);
-      const etag = `"E${partNumber ?? 0}-${body.size}-${crc64}"`;
+      const etag = await md5Etag(body);
       if (uploadId !== undefined && partNumber !== undefined) this.#upload(uploadId).parts.set(partNumber, { etag, size: body.size, crc64 });
       else this.objects.set(key, { etag, crc64, size: body.size, ...(contentType ? { contentType } : {}) });
       onProgress(body.size);
@@ -243,11 +254,23 @@ export function fakeCredentials(accessKeyId: string): Credentials {
 }
 
 export class FakeHasher implements Crc64Hasher {
+  /** `crc64` calls (parts being sent, or checks with verification off). */
   calls = 0;
+  /** `digest` calls (checks of reused parts), in order. */
+  readonly digests: Array<{ size: number; md5: boolean; background: boolean }> = [];
+  /** Lets a test hold or fail a check. */
+  beforeDigest: ((blob: Blob, signal?: AbortSignal) => Promise<void>) | undefined;
   async crc64(blob: Blob, signal?: AbortSignal): Promise<string> {
     this.calls++;
     if (signal?.aborted) throw abortError();
     return byteSum(blob);
+  }
+  async digest(blob: Blob, opts: { md5: boolean; background?: boolean }, signal?: AbortSignal): Promise<BlobDigest> {
+    this.digests.push({ size: blob.size, md5: opts.md5, background: opts.background === true });
+    await this.beforeDigest?.(blob, signal);
+    if (signal?.aborted) throw abortError();
+    const crc64 = await byteSum(blob);
+    return opts.md5 ? { crc64, md5: await md5Hex(blob) } : { crc64 };
   }
   combine(parts: Array<{ crc64: string; size: number }>): string {
     return String(parts.reduce((sum, p) => sum + Number(p.crc64), 0));

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { EngineError, isAbortError } from '../../../src/engine/engine-error';
-import { createRig, Gate, KiB, makeFile, settle } from './fakes';
+import { raceAbort } from '../../../src/engine/abort';
+import { createRig, type FakeOss, Gate, KiB, makeFile, settle } from './fakes';
 
 describe('pause and resume', () => {
   it('aborts parts in flight, forgets their bytes, and sends only unfinished parts on resume', async () => {
@@ -176,5 +177,51 @@ describe('cancel', () => {
     upload.resume();
     upload.retry();
     expect(upload.snapshot().state).toBe('canceled');
+  });
+});
+
+/**
+ * Initiate as ali-oss does it: the request cannot be cancelled, so on abort the caller stops
+ * waiting while the server still creates the upload once `gate` opens.
+ */
+function uncancellableInitiate(oss: FakeOss, gate: Gate): void {
+  const initiate = oss.control.initiate;
+  oss.control.initiate = (p) => {
+    const created = gate.wait().then(() => initiate({ ...p, signal: undefined }));
+    return p.signal ? raceAbort(created, p.signal) : created;
+  };
+}
+
+describe('Initiate answered after a pause or cancel', () => {
+  it('after a cancel, aborts the upload the server created', async () => {
+    const { uploader, oss, store } = await createRig();
+    const gate = new Gate();
+    uncancellableInitiate(oss, gate);
+    const upload = uploader.add(makeFile(350 * KiB));
+    await settle();
+    await upload.cancel();
+    gate.open();
+    await settle();
+    expect(oss.count('abort', { uploadId: 'up-1' })).toBe(1);
+    expect(oss.uploads.size).toBe(0);
+    expect(await store.list()).toEqual([]);
+    expect(oss.count('put')).toBe(0);
+  });
+
+  it('after a pause, keeps and checkpoints it, and the resume continues it', async () => {
+    const { uploader, oss, store } = await createRig();
+    const gate = new Gate();
+    uncancellableInitiate(oss, gate);
+    const upload = uploader.add(makeFile(350 * KiB));
+    await settle();
+    upload.pause();
+    gate.open();
+    await settle();
+    expect((await store.list()).map((c) => c.uploadId)).toEqual(['up-1']);
+    expect(oss.count('abort')).toBe(0);
+    upload.resume();
+    await upload.finished;
+    expect(oss.count('initiate')).toBe(1);
+    expect(oss.partNumbersPut().sort()).toEqual([1, 2, 3, 4]);
   });
 });

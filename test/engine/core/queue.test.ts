@@ -1,4 +1,7 @@
-import { describe, it, expect } from 'vitest';
+import { afterEach, describe, it, expect, vi } from 'vitest';
+import { digestBlob } from '../../../src/engine/crc64-blob';
+import type { Crc64Request, Crc64Response } from '../../../src/engine/crc64-messages';
+import { EngineError } from '../../../src/engine/engine-error';
 import type { Upload, UploadSnapshot } from '../../../src/engine/types';
 import type { PageEvents } from '../../../src/engine/uploader';
 import { createRig, Gate, KiB, makeFile, settle } from './fakes';
@@ -98,3 +101,98 @@ describe('queue', () => {
     expect(upload.snapshot().state).toBe('paused');
   });
 });
+
+describe('the same file added twice', () => {
+  it('returns the upload under way instead of starting a second one into the same server upload', async () => {
+    const { uploader, oss } = await createRig();
+    const file = makeFile(350 * KiB);
+    const first = uploader.add(file);
+    const again = uploader.add(file);
+    // Selected again: another File object for the same file on disk.
+    const reselected = uploader.add(new File([file], file.name, { type: file.type, lastModified: file.lastModified }));
+    expect(again).toBe(first);
+    expect(reselected).toBe(first);
+    expect(uploader.uploads()).toEqual([first]);
+    await first.finished;
+    expect(oss.count('initiate')).toBe(1);
+    expect(oss.partNumbersPut().sort()).toEqual([1, 2, 3, 4]);
+  });
+
+  it('also while the first is paused; a new upload once it is done, or for another key', async () => {
+    const { uploader } = await createRig();
+    const file = makeFile(350 * KiB);
+    const first = uploader.add(file);
+    first.pause();
+    expect(uploader.add(file)).toBe(first);
+    const elsewhere = uploader.add(file, { key: 'copy.bin' });
+    expect(elsewhere).not.toBe(first);
+    first.resume();
+    await Promise.all([first.finished, elsewhere.finished]);
+    const later = uploader.add(file);
+    expect(later).not.toBe(first);
+    await later.finished;
+  });
+
+  it('never resumes the checkpoint of a failed upload still in the list into a second upload', async () => {
+    const { uploader, oss } = await createRig();
+    const file = makeFile(350 * KiB);
+    let fail = true;
+    oss.intercept((call) => {
+      if (fail && call.op === 'put' && call.partNumber === 2) throw new EngineError('denied', { status: 403, ossCode: 'AccessDenied' });
+    });
+    const first = uploader.add(file);
+    await first.finished.catch(() => undefined);
+    expect(first.snapshot().state).toBe('failed');
+    fail = false;
+    const second = uploader.add(file);
+    expect(second).not.toBe(first);
+    await second.finished;
+    expect(oss.count('initiate')).toBe(2);
+    expect(oss.count('listParts')).toBe(0);
+  });
+});
+
+describe('destroy', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('stops the workers of the default hasher, but leaves a hasher passed in alone', async () => {
+    const workers: AnsweringWorker[] = [];
+    vi.stubGlobal(
+      'Worker',
+      class extends AnsweringWorker {
+        constructor() {
+          super();
+          workers.push(this);
+        }
+      },
+    );
+    const { uploader, oss } = await createRig({ hasher: undefined });
+    // The fake server's CRCs are byte sums, not CRC-64: no comparison here.
+    oss.intercept((call) => (call.op === 'put' ? { crc64: null } : undefined));
+    await uploader.add(makeFile(10 * KiB)).finished;
+    expect(workers.length).toBeGreaterThan(0);
+    uploader.destroy();
+    expect(workers.every((w) => w.terminated)).toBe(true);
+
+    const given = { crc64: vi.fn(), digest: vi.fn(), combine: vi.fn(), dispose: vi.fn() };
+    const { uploader: withGiven } = await createRig({ hasher: given });
+    withGiven.destroy();
+    expect(given.dispose).not.toHaveBeenCalled();
+  });
+});
+
+/** Stands in for the bundled hashing worker: answers each job in-process. */
+class AnsweringWorker {
+  onmessage: ((event: MessageEvent<Crc64Response>) => void) | null = null;
+  onerror: ((event: { preventDefault(): void }) => void) | null = null;
+  terminated = false;
+  postMessage(request: Crc64Request): void {
+    if ('cancel' in request) return;
+    void digestBlob(request.blob, { md5: request.md5 === true }).then((digest) => this.onmessage?.({ data: { id: request.id, ...digest } } as MessageEvent<Crc64Response>));
+  }
+  terminate(): void {
+    this.terminated = true;
+  }
+}

@@ -1,48 +1,19 @@
 import { describe, it, expect } from 'vitest';
 import { EngineError } from '../../../src/engine/engine-error';
-import { planParts } from '../../../src/engine/part-plan';
-import { EXPIRED_NOTICE } from '../../../src/engine/upload-session';
+import { EXPIRED_NOTICE, FILE_CHANGED_NOTICE } from '../../../src/engine/upload-session';
 import { NOT_RESUMABLE_NOTICE } from '../../../src/engine/upload';
 import { createMemoryCheckpointStore } from '../../../src/engine/memory-checkpoint-store';
-import type { Checkpoint, CheckpointStore } from '../../../src/engine/types';
-import { byteSum, createRig, FakeOss, fingerprintOf, KiB, makeFile, persistentMemoryStore, PREFIX, settle } from './fakes';
+import { byteSum, createRig, FakeOss, KiB, makeFile, persistentMemoryStore, PREFIX, settle } from './fakes';
+import { DAY, leaveUnfinished } from './unfinished';
 
-const PART = 100 * KiB;
-const DAY = 24 * 60 * 60 * 1000;
-
-/** Leaves what an earlier page session would have: an upload on the server and a checkpoint. */
-async function leaveUnfinished(
-  file: File,
-  opts: { server: number[]; checkpoint: number[]; oss?: FakeOss; store?: CheckpointStore; key?: string; updatedAt?: number; wrongSize?: number[] },
-): Promise<{ oss: FakeOss; store: CheckpointStore; checkpoint: Checkpoint }> {
-  const oss = opts.oss ?? new FakeOss();
-  const store = opts.store ?? persistentMemoryStore();
-  const plan = planParts(file.size, PART);
-  const key = opts.key ?? `${PREFIX}${file.name}`;
-  const info = async (n: number): Promise<{ number: number; size: number; crc64: string; etag: string }> => {
-    const part = plan.parts[n - 1];
-    if (!part) throw new Error(`no part ${n}`);
-    const size = opts.wrongSize?.includes(n) ? 1 : part.end - part.start;
-    return { number: n, size, crc64: await byteSum(file.slice(part.start, part.end)), etag: `"E${n}-${size}"` };
-  };
-  const uploadId = oss.seedUpload(key, await Promise.all(opts.server.map(info)));
-  const checkpoint: Checkpoint = {
-    id: `cp-${uploadId}`,
-    fingerprint: await fingerprintOf(file),
-    key,
-    bucket: 'examplebucket',
-    uploadId,
-    name: file.name,
-    size: file.size,
-    type: file.type,
-    lastModified: file.lastModified,
-    partSize: PART,
-    doneParts: await Promise.all(opts.checkpoint.map(info)),
-    createdAt: 1_800_000_000_000 - DAY,
-    updatedAt: opts.updatedAt ?? 1_800_000_000_000 - DAY,
-  };
-  await store.put(checkpoint);
-  return { oss, store, checkpoint };
+/** Adds a file differing from one left unfinished (in bytes, and as `change` says); expects these notice codes. */
+async function leaveUnfinishedAndCheck(change: { key?: string; name?: string }, codes: string[]): Promise<void> {
+  const old = makeFile(350 * KiB, 'video.bin', 1);
+  const { oss, store } = await leaveUnfinished(old, { server: [1], checkpoint: [1] });
+  const { uploader } = await createRig({ oss, storage: store });
+  const upload = uploader.add(makeFile(350 * KiB, change.name ?? 'video.bin', 2), change.key ? { key: change.key } : {});
+  await upload.finished;
+  expect(upload.snapshot().noticeDetails?.map((n) => n.code)).toEqual(codes);
 }
 
 describe('resume', () => {
@@ -85,14 +56,15 @@ describe('resume', () => {
     expect(result.crc64).toBe(await byteSum(file));
   });
 
-  it('computes CRCs locally for trusted parts when the server lists none', async () => {
+  it('with verification off, trusts listed parts and hashes only those whose CRC it does not know', async () => {
     const file = makeFile(350 * KiB);
     const { oss, store } = await leaveUnfinished(file, { server: [1, 2, 3], checkpoint: [1] });
     oss.listsCrc = false;
-    const { uploader, hasher } = await createRig({ oss, storage: store });
+    const { uploader, hasher } = await createRig({ oss, storage: store, verifyResumedParts: false });
     const result = await uploader.add(file).finished;
     // Part 1's CRC comes from the checkpoint; 2 and 3 are hashed; 4 is hashed as it is sent.
     expect(hasher.calls).toBe(3);
+    expect(hasher.digests).toEqual([]);
     expect(result.crc64).toBe(await byteSum(file));
   });
 
@@ -105,8 +77,22 @@ describe('resume', () => {
     expect(oss.count('listParts')).toBe(0);
     expect(oss.count('initiate')).toBe(1);
     expect(oss.partNumbersPut().sort()).toEqual([1, 2, 3, 4]);
-    expect(upload.snapshot().resumed).toBe(false);
+    expect(upload.snapshot()).toMatchObject({
+      resumed: false,
+      notices: [FILE_CHANGED_NOTICE],
+      noticeDetails: [{ code: 'FILE_CHANGED', message: FILE_CHANGED_NOTICE, unfinishedId: checkpoint.id }],
+    });
     expect((await store.list()).map((c) => c.id)).toEqual([checkpoint.id]);
+    expect((await uploader.listUnfinished()).map((u) => u.id)).toEqual([checkpoint.id]);
+    expect(oss.uploads.has(checkpoint.uploadId)).toBe(true);
+  });
+
+  it('says nothing about an unfinished upload of the same name sent to another key', async () => {
+    await leaveUnfinishedAndCheck({ key: 'elsewhere.bin' }, []);
+  });
+
+  it('says nothing about an unfinished upload of another name to the same key', async () => {
+    await leaveUnfinishedAndCheck({ name: 'other.bin', key: 'video.bin' }, []);
   });
 
   it('does not resume into another key', async () => {
@@ -131,7 +117,12 @@ describe('resume', () => {
     await upload.finished;
     expect(oss.count('initiate')).toBe(1);
     expect(oss.partNumbersPut().sort()).toEqual([1, 2, 3, 4]);
-    expect(upload.snapshot()).toMatchObject({ resumed: false, notices: [EXPIRED_NOTICE], state: 'done' });
+    expect(upload.snapshot()).toMatchObject({
+      resumed: false,
+      notices: [EXPIRED_NOTICE],
+      noticeDetails: [{ code: 'UPLOAD_EXPIRED', message: EXPIRED_NOTICE }],
+      state: 'done',
+    });
     expect(ids.flat()).not.toContain(checkpoint.id);
   });
 

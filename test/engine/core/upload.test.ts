@@ -3,7 +3,7 @@ import { EngineError } from '../../../src/engine/engine-error';
 import { MAX_OBJECT_SIZE } from '../../../src/engine/part-plan';
 import { UploadError } from '../../../src/engine/upload-errors';
 import type { UploadState } from '../../../src/engine/types';
-import { byteSum, createRig, KiB, makeFile, PREFIX, settle } from './fakes';
+import { byteSum, createRig, Gate, KiB, makeFile, PREFIX, settle } from './fakes';
 
 describe('small files', () => {
   it('sends a small file as one PutObject under the prefix, with its type', async () => {
@@ -287,5 +287,52 @@ describe('retries', () => {
     };
     const upload = uploader.add(makeFile(10));
     await expect(upload.finished).rejects.toMatchObject({ info: { code: 'TOKEN_ENDPOINT', status: 401 } });
+  });
+});
+
+describe('configuration errors', () => {
+  it('does not retry an unreadable ETag and says the CORS rule must expose it', async () => {
+    const { uploader, oss, clock } = await createRig();
+    oss.intercept((call) => {
+      if (call.op === 'put') throw new EngineError('no etag', { status: 200, ossCode: 'ETagNotExposed', partNumber: call.partNumber ?? 0 });
+    });
+    const upload = uploader.add(makeFile(350 * KiB));
+    await expect(upload.finished).rejects.toMatchObject({ info: { ossCode: 'ETagNotExposed', retryable: false } });
+    expect(upload.snapshot().error?.message).toMatch(/CORS rule must expose ETag/);
+    expect(oss.count('put', { partNumber: 1 })).toBe(1);
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it('does not retry an endpoint that cannot be presigned and says so', async () => {
+    const { uploader, oss, clock } = await createRig();
+    oss.control.signPutUrl = () => Promise.reject(new EngineError('can not get the object URL when endpoint is IP', { status: 400, ossCode: 'SignatureUrlFailed' }));
+    const upload = uploader.add(makeFile(10 * KiB));
+    await expect(upload.finished).rejects.toMatchObject({ info: { ossCode: 'SignatureUrlFailed', retryable: false } });
+    expect(upload.snapshot().error?.message).toMatch(/cannot be signed/);
+    expect(clock.sleeps).toEqual([]);
+  });
+});
+
+describe('a file changed on disk after it was selected', () => {
+  it('fails with FILE_CHANGED, asking to select it again, instead of retrying the failed PUT as a network error', async () => {
+    const { uploader, oss, hasher, clock } = await createRig();
+    const putStarted = new Gate();
+    hasher.crc64 = async (blob) => {
+      if (blob.size !== 50 * KiB) return byteSum(blob);
+      await putStarted.wait();
+      throw new DOMException('changed', 'NotReadableError');
+    };
+    oss.intercept(async (call) => {
+      if (call.op !== 'put' || call.partNumber !== 4) return;
+      putStarted.open();
+      await settle(2);
+      // The browser cannot read the part either, so its request fails like a dropped connection.
+      throw new EngineError('network', { status: 0, partNumber: 4 });
+    });
+    const upload = uploader.add(makeFile(350 * KiB));
+    await expect(upload.finished).rejects.toMatchObject({ info: { code: 'FILE_CHANGED', retryable: false } });
+    expect(upload.snapshot().error?.message).toMatch(/select it again/i);
+    expect(oss.count('put', { partNumber: 4 })).toBe(1);
+    expect(clock.sleeps).toEqual([]);
   });
 });
