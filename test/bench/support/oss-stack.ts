@@ -1,0 +1,54 @@
+import OSS from 'ali-oss';
+import { startLocalOss, type LocalOss } from '../../../src/server/local-oss';
+import type { TokenResponse } from '../../../src/shared/token-response';
+
+const ROOT = { accessKeyId: 'LTAIbenchRootKey', accessKeySecret: 'benchRootSecretValue' };
+const ROLE_ARN = 'acs:ram::1000000000000000:role/bench';
+const BENCH_BUCKET = 'uploads';
+const BENCH_REGION = 'oss-cn-hangzhou';
+/** Every key the browser writes starts with this, as the token endpoint's per-user prefix would. */
+export const BENCH_PREFIX = 'bench/';
+
+export interface OssStack {
+  oss: LocalOss;
+  /** Root-key client for set-up and clean-up (Node build of ali-oss, path style). */
+  root: OSS;
+  /** Fresh STS credentials in the token endpoint's response shape. */
+  credentials(): Promise<TokenResponse>;
+}
+
+/** The embedded local OSS server, as the app runs it by default, with one bucket. */
+export async function startOssStack(dataDir: string): Promise<OssStack> {
+  const oss = await startLocalOss({
+    dataDir,
+    port: 0,
+    rootAccessKeyId: ROOT.accessKeyId,
+    rootAccessKeySecret: ROOT.accessKeySecret,
+    roleArn: ROLE_ARN,
+    buckets: [BENCH_BUCKET],
+    region: BENCH_REGION,
+  });
+  const root = new OSS({ ...ROOT, bucket: BENCH_BUCKET, region: BENCH_REGION, endpoint: oss.url, sldEnable: true } as OSS.Options);
+  // @types/ali-oss lacks `endpoint`; the STS class takes it as the full URL (lib/sts.js).
+  const sts = new OSS.STS({ ...ROOT, endpoint: oss.stsUrl } as ConstructorParameters<typeof OSS.STS>[0]);
+  return {
+    oss,
+    root,
+    async credentials() {
+      const { credentials } = await sts.assumeRole(ROLE_ARN, undefined, 3600, 'bench');
+      return {
+        accessKeyId: credentials.AccessKeyId,
+        accessKeySecret: credentials.AccessKeySecret,
+        securityToken: credentials.SecurityToken,
+        expiration: credentials.Expiration,
+        region: BENCH_REGION,
+        bucket: BENCH_BUCKET,
+        endpoint: oss.url,
+        secure: false,
+        sldEnable: true,
+        prefix: BENCH_PREFIX,
+      };
+    },
+  };
+}
+
