@@ -30,6 +30,9 @@ export function createOssListener(options: OssListenerOptions): RequestListener 
   };
 }
 
+/** How long to keep reading a body that will not be stored, after an early error answer. */
+const DISCARD_LIMIT_MS = 30_000;
+
 async function handle(req: IncomingMessage, res: ServerResponse, options: OssListenerOptions): Promise<void> {
   const requestId = newRequestId();
   const baseHeaders = {
@@ -115,5 +118,20 @@ function sendError(req: IncomingMessage, res: ServerResponse, error: OssError | 
   const body = Buffer.from(xml);
   res.setHeader('Content-Type', 'application/xml');
   res.setHeader('Content-Length', String(body.length));
+  if (!req.complete) discardRestOfBody(req, res);
   res.end(body);
+}
+
+/**
+ * An error answered before the request body was read (a rejected signature, a full disk): read and
+ * drop the rest so the client, still sending, sees the answer instead of a reset connection, then
+ * close the connection. A client that keeps sending for long is cut off.
+ */
+function discardRestOfBody(req: IncomingMessage, res: ServerResponse): void {
+  res.setHeader('Connection', 'close');
+  const cutOff = setTimeout(() => req.socket.destroy(), DISCARD_LIMIT_MS);
+  cutOff.unref();
+  req.once('end', () => clearTimeout(cutOff));
+  req.once('close', () => clearTimeout(cutOff));
+  req.resume();
 }

@@ -2,7 +2,7 @@ import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream as fsCreateWriteStream } from 'node:fs';
 import { readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
+import { finished, PassThrough, Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createCRC64, type IHasher } from 'hash-wasm';
 import { OssError } from '../errors';
@@ -56,8 +56,15 @@ export class BlobStore {
     const hashing = new HashingTransform(options.maxBytes);
     const blob = randomUUID();
     const tmp = join(this.#tmpDir, `${blob}.part`);
+    // The body reaches the pipeline through a guard: a failing disk write destroys the guard, not the
+    // client's request, so the server can still answer (507) and the client read it.
+    const guard = new PassThrough();
+    finished(body, (error) => {
+      if (error) guard.destroy(error);
+    });
+    body.pipe(guard);
     try {
-      await pipeline(body, hashing, this.#createWriteStream(tmp));
+      await pipeline(guard, hashing, this.#createWriteStream(tmp));
       const { md5Bytes, crc64Hex } = hashing.digests();
       if (options.expectedMd5Base64 !== undefined && md5Bytes.toString('base64') !== options.expectedMd5Base64) {
         throw new OssError('InvalidDigest');
