@@ -5,7 +5,8 @@ const encoder = new TextEncoder();
 
 /**
  * Object key for a file: the token's prefix plus a cleaned relative name. Backslashes become
- * `/`, control characters go, and empty, `.` and `..` segments are dropped, so a name can
+ * `/`, control characters and bidirectional overrides go (a right-to-left override can make
+ * `invoice\u202Efdp.exe` look like a PDF in listings), and empty, `.` and `..` segments are dropped, so a name can
  * neither escape the prefix nor start with `/`. Too long a key is shortened in the file
  * name, keeping its extension.
  */
@@ -18,7 +19,7 @@ export function buildObjectKey(prefix: string, name: string): string {
 export function sanitizeRelativeName(name: string): string {
   return name
     .replace(/\\/g, '/')
-    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '')
     .split('/')
     .filter((segment) => segment !== '' && segment !== '.' && segment !== '..')
     .join('/');

@@ -58,6 +58,10 @@ export async function withRetries<T>(attempt: (credentials: Credentials) => Prom
   }
 }
 
+/** The server's `Retry-After`, also when the edge's error was wrapped (token endpoint failures are). */
 function retryAfter(err: unknown): number {
-  return err instanceof EngineError ? (err.retryAfterMs ?? 0) : 0;
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e instanceof EngineError && e.retryAfterMs !== undefined) return e.retryAfterMs;
+  }
+  return 0;
 }

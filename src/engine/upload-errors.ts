@@ -20,12 +20,16 @@ export class UploadError extends Error {
 export function tokenEndpointError(cause: unknown): UploadError {
   if (cause instanceof UploadError) return cause;
   const status = (cause as { status?: unknown } | null)?.status;
+  // 401/403: the visitor is not signed in or not allowed; retrying cannot help until that changes.
+  const refused = status === 401 || status === 403;
   return new UploadError(
     {
       code: 'TOKEN_ENDPOINT',
-      message: 'Could not get upload permission from the server. Try again in a moment.',
+      message: refused
+        ? 'The server refused upload permission. Sign in again or ask the site administrator for access.'
+        : 'Could not get upload permission from the server. Try again in a moment.',
       ...(typeof status === 'number' ? { status } : {}),
-      retryable: true,
+      retryable: !refused,
     },
     { cause },
   );

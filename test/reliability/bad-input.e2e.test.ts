@@ -98,7 +98,7 @@ describe('sizes and names', () => {
   function expectSafeKey(key: string): void {
     expect(key.startsWith(PREFIX)).toBe(true);
     const rest = key.slice(PREFIX.length);
-    expect(rest).not.toMatch(/[\u0000-\u001f\u007f\\]/);
+    expect(rest).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\\]/);
     for (const segment of rest.split('/')) expect(['', '.', '..']).not.toContain(segment);
   }
 
@@ -201,11 +201,8 @@ describe('the token endpoint failing', () => {
     await expectStored(`${PREFIX}token-retry.bin`, 1000, 9);
   });
 
-  // Known engine defect: a Retry-After from the token endpoint is ignored (the next request comes
-  // after the retry schedule's 50–100 ms). tokenEndpointError() wraps the EngineError that carries
-  // retryAfterMs in an UploadError, and retry-loop.ts reads retryAfterMs only from an EngineError.
-  // `fails` keeps the suite green and turns red once fixed: then drop `.fails`.
-  it.fails('429 with Retry-After: 2 → the next token request waits at least those 2 s', async () => {
+  // The retry schedule alone would come back after 50–100 ms; the server's Retry-After must win.
+  it('429 with Retry-After: 2 → the next token request waits at least those 2 s', async () => {
     const calledAt: number[] = [];
     await page.route('**/api/sts', async (route) => {
       calledAt.push(Date.now());
@@ -225,7 +222,7 @@ describe('the token endpoint failing', () => {
     await rel().start({ size: 1000, name: 'token-401.bin', seed: 9, credentials: 'endpoint', retry: FAST_RETRY });
     const result = await rel().outcome();
     expect(result.snapshot.state).toBe('failed');
-    expect(result.error).toMatchObject({ code: 'TOKEN_ENDPOINT', status: 401 });
+    expect(result.error).toMatchObject({ code: 'TOKEN_ENDPOINT', status: 401, retryable: false });
     expect(counter.calls).toBe(1);
   });
 

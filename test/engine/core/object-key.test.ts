@@ -30,6 +30,11 @@ describe('buildObjectKey', () => {
     expect(buildObjectKey('p/', 'a\u0000b\nc\u007f.txt')).toBe('p/abc.txt');
   });
 
+  it('drops bidirectional overrides that disguise an extension', () => {
+    expect(buildObjectKey('p/', 'invoice\u202Efdp.exe')).toBe('p/invoicefdp.exe');
+    expect(buildObjectKey('p/', 'a\u2066b\u2069\u202a.txt')).toBe('p/ab.txt');
+  });
+
   it('names a file that sanitises to nothing', () => {
     expect(buildObjectKey('p/', '../..')).toBe('p/untitled');
   });
