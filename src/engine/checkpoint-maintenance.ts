@@ -17,6 +17,7 @@ export function toUnfinished(checkpoint: Checkpoint): UnfinishedUpload {
     key: checkpoint.key,
     createdAt: checkpoint.createdAt,
     updatedAt: checkpoint.updatedAt,
+    hasHandle: checkpoint.handle !== undefined,
   };
 }
 

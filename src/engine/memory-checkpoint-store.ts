@@ -6,28 +6,38 @@ import type { Checkpoint, CheckpointStore } from './types';
  */
 export function createMemoryCheckpointStore(initial: Iterable<Checkpoint> = []): CheckpointStore {
   const records = new Map<string, Checkpoint>();
-  for (const checkpoint of initial) records.set(checkpoint.id, structuredClone(checkpoint));
+  for (const checkpoint of initial) records.set(checkpoint.id, copyCheckpoint(checkpoint));
 
   return {
     persistent: false,
     async get(id) {
       const found = records.get(id);
-      return found && structuredClone(found);
+      return found && copyCheckpoint(found);
     },
     async findByFingerprint(fingerprint) {
       for (const checkpoint of records.values()) {
-        if (checkpoint.fingerprint === fingerprint) return structuredClone(checkpoint);
+        if (checkpoint.fingerprint === fingerprint) return copyCheckpoint(checkpoint);
       }
       return undefined;
     },
     async list() {
-      return [...records.values()].map((checkpoint) => structuredClone(checkpoint));
+      return [...records.values()].map(copyCheckpoint);
     },
     async put(checkpoint) {
-      records.set(checkpoint.id, structuredClone(checkpoint));
+      records.set(checkpoint.id, copyCheckpoint(checkpoint));
     },
     async delete(id) {
       records.delete(id);
     },
   };
+}
+
+/**
+ * A deep copy whose file handle is the same object: a handle stands for a file on disk, not data,
+ * and stand-in handles (tests, other runtimes) need not be structured-cloneable.
+ */
+function copyCheckpoint(checkpoint: Checkpoint): Checkpoint {
+  const { handle, ...data } = checkpoint;
+  const copy = structuredClone(data);
+  return handle ? { ...copy, handle } : copy;
 }

@@ -44,6 +44,11 @@ export interface Checkpoint {
   doneParts: DonePart[];
   /** Relative path inside a dropped folder, when there is one. */
   relativePath?: string;
+  /**
+   * Where the file was picked or dropped through the File System Access API: its handle, kept by
+   * IndexedDB's structured clone (never JSON), so `resumeUnfinished` can reopen the file after a reload.
+   */
+  handle?: FileSystemFileHandle;
   createdAt: number;
   updatedAt: number;
 }
@@ -88,6 +93,11 @@ export interface UploaderOptions {
 export interface AddOptions {
   /** Object key relative to the token's prefix; default: the file's (relative) name. */
   key?: string;
+  /**
+   * The file's handle when it came from `showOpenFilePicker` or `getAsFileSystemHandle`. It is kept
+   * with the checkpoint so the upload can be continued after a reload without selecting the file again.
+   */
+  handle?: FileSystemFileHandle;
 }
 
 export interface UploadProgress {
@@ -121,6 +131,10 @@ export type UploadErrorCode =
   | 'INTEGRITY'
   | 'SERVER'
   | 'CHECKPOINT_UNAVAILABLE'
+  /** resumeUnfinished: read permission for the saved file was refused. */
+  | 'PERMISSION_DENIED'
+  /** resumeUnfinished: the saved file was moved or deleted, or no file was saved. */
+  | 'FILE_NOT_FOUND'
   | 'UNKNOWN';
 
 export interface UploadErrorInfo {
@@ -220,6 +234,8 @@ export interface UnfinishedUpload {
   key: string;
   createdAt: number;
   updatedAt: number;
+  /** The file's handle was saved: `resumeUnfinished(id)` can continue it without a file dialog. */
+  hasHandle?: boolean;
 }
 
 export interface UploaderEvents {
@@ -239,6 +255,15 @@ export interface Uploader {
   on<E extends keyof UploaderEvents>(event: E, listener: UploaderEvents[E]): () => void;
   listUnfinished(): Promise<UnfinishedUpload[]>;
   discardUnfinished(id: string): Promise<void>;
+  /**
+   * Continues an unfinished upload whose file handle was saved (`hasHandle`), with no file dialog:
+   * asks for read permission (call it from a click handler: the browser may prompt), reopens the
+   * file, checks it is the same file, and resumes the same server upload. Rejects with an
+   * UploadError coded PERMISSION_DENIED, FILE_NOT_FOUND or FILE_CHANGED; the unfinished upload then
+   * stays listed and selecting the file again still resumes it. Optional: engines built before
+   * this existed and test doubles may lack it.
+   */
+  resumeUnfinished?(id: string): Promise<Upload>;
   /** Whether checkpoints persist across reloads (IndexedDB available). */
   readonly resumable: boolean;
   /** Pauses every upload (checkpoints stay) and stops the hashing workers the uploader started. */

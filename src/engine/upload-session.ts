@@ -42,6 +42,13 @@ export interface FileToSend {
   relativePath?: string;
   /** Whether another upload of this uploader is using the checkpoint; such a one is never resumed. */
   checkpointInUse: (checkpointId: string) => boolean;
+  /** Saved with the checkpoint, so the file can be reopened after a reload. */
+  handle?: FileSystemFileHandle;
+  /**
+   * The unfinished upload to continue (`resumeUnfinished`): its key is used as it is, since the
+   * name the key was built from (a custom key, a folder path) is not known any more.
+   */
+  target?: Checkpoint;
 }
 
 /**
@@ -52,14 +59,14 @@ export interface FileToSend {
 export async function openSession(input: FileToSend, deps: EngineDeps, signal: AbortSignal): Promise<SessionOutcome> {
   const plan = planParts(input.file.size, deps.settings.partSize);
   const credentials = await withRetries(async (c) => c, retryContext(deps, signal));
-  const key = buildObjectKey(credentials.prefix, input.keyName);
+  const key = input.target?.key ?? buildObjectKey(credentials.prefix, input.keyName);
   if (plan.single) {
     return { session: { key, bucket: credentials.bucket, plan, uploadId: null, checkpoint: null, done: new Map(), unverified: new Map() }, resumed: false };
   }
 
   const fingerprint = await deps.fingerprint(input.file);
   signal.throwIfAborted();
-  const found = await deps.store.findByFingerprint(fingerprint).catch(() => undefined);
+  const found = input.target ?? (await deps.store.findByFingerprint(fingerprint).catch(() => undefined));
   const saved = found && !input.checkpointInUse(found.id) ? found : undefined;
   const savedPlan = saved && saved.key === key && saved.bucket === credentials.bucket ? planParts(input.file.size, saved.partSize) : null;
   if (saved && savedPlan && !savedPlan.single && savedPlan.partSize === saved.partSize) {
@@ -68,7 +75,8 @@ export async function openSession(input: FileToSend, deps: EngineDeps, signal: A
       bucket: saved.bucket,
       plan: savedPlan,
       uploadId: saved.uploadId,
-      checkpoint: saved,
+      // A handle given now (the file picked again through the picker) replaces any older one.
+      checkpoint: input.handle ? { ...saved, handle: input.handle } : saved,
       done: new Map(saved.doneParts.map((part) => [part.number, part])),
       // Nothing from an earlier session is trusted until checked against this file.
       unverified: new Map(saved.doneParts.map((part) => [part.number, { number: part.number, etag: part.etag, size: part.size }])),
@@ -194,6 +202,7 @@ async function initiate(
     partSize: target.plan.partSize,
     doneParts: [],
     ...(input.relativePath ? { relativePath: input.relativePath } : {}),
+    ...(input.handle ? { handle: input.handle } : {}),
     createdAt: now,
     updatedAt: now,
   };

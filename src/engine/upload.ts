@@ -7,7 +7,7 @@ import { openSession, reconcileSession, type FileToSend, type Session, type Sess
 import { completeSession, transferParts, type PartHooks } from './upload-transfer';
 import { toUploadErrorInfo, UploadError } from './upload-errors';
 import { VerificationCounter } from './verification-counter';
-import type { AddOptions, DonePart, Upload, UploadErrorInfo, UploadEvents, UploadNotice, UploadResult, UploadSnapshot, UploadState } from './types';
+import type { AddOptions, Checkpoint, DonePart, Upload, UploadErrorInfo, UploadEvents, UploadNotice, UploadResult, UploadSnapshot, UploadState } from './types';
 
 export const NOT_RESUMABLE_NOTICE = 'This browser does not keep upload progress, so after a reload this file starts again.';
 
@@ -73,17 +73,23 @@ export class FileUpload implements Upload {
     deps: EngineDeps;
     /** Whether another upload of the same uploader is using that checkpoint. */
     checkpointInUse: (checkpointId: string) => boolean;
+    /** The unfinished upload this one continues (`resumeUnfinished`). */
+    target?: Checkpoint;
   }) {
     this.id = init.id;
     this.file = init.file;
     this.#deps = init.deps;
     this.#rank = init.rank;
-    const relativePath = relativePathOf(init.file);
+    // A reopened file has no folder path of its own; the unfinished upload remembers it.
+    const relativePath = relativePathOf(init.file) ?? init.target?.relativePath;
+    const { handle } = init.options;
     this.#input = {
       file: init.file,
-      keyName: keyNameOf(init.file, init.options),
+      keyName: init.target ? (init.target.relativePath ?? init.target.name) : keyNameOf(init.file, init.options),
       ...(relativePath ? { relativePath } : {}),
       checkpointInUse: init.checkpointInUse,
+      ...(handle ? { handle } : {}),
+      ...(init.target ? { target: init.target } : {}),
     };
     this.#tracker = new ProgressTracker(init.file.size, init.deps.clock);
     this.#emitProgress = throttle(() => this.#emitter.emit('progress', this.snapshot()), init.deps.settings.progressIntervalMs, init.deps.clock);
@@ -96,7 +102,8 @@ export class FileUpload implements Upload {
 
   /** Id of this upload's checkpoint, once it has one. */
   get checkpointId(): string | null {
-    return this.#session?.checkpoint?.id ?? null;
+    // The target counts from the start, so it is neither listed as unfinished nor resumed twice.
+    return this.#session?.checkpoint?.id ?? this.#input.target?.id ?? null;
   }
 
   /**

@@ -2,8 +2,9 @@ import { discardCheckpoint, toUnfinished } from './checkpoint-maintenance';
 import { randomId, type EngineDeps } from './engine-deps';
 import { Emitter } from './event-emitter';
 import { throttle, type Throttled } from './throttle';
+import { fileChangedSinceUpload, fileNotFound, openFileFromHandle } from './file-handle';
 import { FileUpload, keyNameOf } from './upload';
-import type { AddOptions, UnfinishedUpload, Upload, Uploader, UploaderEvents } from './types';
+import type { AddOptions, Checkpoint, UnfinishedUpload, Upload, Uploader, UploaderEvents } from './types';
 
 /** Where `pagehide` is heard; `globalThis` in a browser. */
 export interface PageEvents {
@@ -58,6 +59,28 @@ export class UploadQueue implements Uploader {
     const keyName = keyNameOf(file, opts);
     const underway = this.#uploads.find((upload) => upload.isUnderwayFor(file, keyName));
     if (underway) return underway;
+    return this.#enqueue(file, opts);
+  }
+
+  /**
+   * Reopens the saved file of an unfinished upload and continues that upload (see `Uploader`).
+   * Only one IndexedDB read comes before the permission request, so the click that called this
+   * still counts as a user gesture when the browser prompts; the fingerprint is read after it.
+   */
+  async resumeUnfinished(id: string): Promise<Upload> {
+    const owner = this.#uploads.find((upload) => upload.checkpointId === id);
+    if (owner) return owner;
+    const checkpoint = await this.#deps.store.get(id).catch(() => undefined);
+    if (!checkpoint?.handle) throw fileNotFound();
+    const file = await openFileFromHandle(checkpoint.handle);
+    if ((await this.#deps.fingerprint(file)) !== checkpoint.fingerprint) throw fileChangedSinceUpload();
+    // Another click may have resumed it while permission was asked and the file read.
+    const resumedMeanwhile = this.#uploads.find((upload) => upload.checkpointId === id);
+    if (resumedMeanwhile) return resumedMeanwhile;
+    return this.#enqueue(file, { handle: checkpoint.handle }, checkpoint);
+  }
+
+  #enqueue(file: File, opts: AddOptions, target?: Checkpoint): FileUpload {
     const upload: FileUpload = new FileUpload({
       id: randomId(),
       file,
@@ -65,6 +88,7 @@ export class UploadQueue implements Uploader {
       rank: this.#nextRank++,
       deps: this.#deps,
       checkpointInUse: (checkpointId): boolean => this.#uploads.some((other) => other !== upload && other.checkpointId === checkpointId),
+      ...(target ? { target } : {}),
     });
     this.#uploads.push(upload);
     upload.on('state', () => this.#changedNow());
@@ -73,6 +97,7 @@ export class UploadQueue implements Uploader {
     this.#changedNow();
     return upload;
   }
+
 
   uploads(): Upload[] {
     return [...this.#uploads];

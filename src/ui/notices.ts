@@ -1,15 +1,31 @@
+import type { UploadNotice, UploadNoticeCode, UploadSnapshot } from '../engine/types';
 import type { UploaderComposer } from './i18n';
 
-/**
- * The engine reports notices as fixed English sentences. Those we know are shown in the reader's
- * language; any other is shown as the engine wrote it. A unit test keeps these in step with the engine.
- */
-export const KNOWN_NOTICES: Readonly<Record<string, 'notices.expired' | 'notices.notResumable'>> = {
-  'The previous upload had expired on the server, so it started again.': 'notices.expired',
-  'This browser does not keep upload progress, so after a reload this file starts again.': 'notices.notResumable',
+/** Message key per notice code. A code added to the engine later is shown as the engine wrote it. */
+const NOTICE_KEYS: Readonly<Record<UploadNoticeCode, 'notices.expired' | 'notices.notResumable' | 'notices.fileChanged' | 'notices.partsResent'>> = {
+  UPLOAD_EXPIRED: 'notices.expired',
+  NOT_RESUMABLE: 'notices.notResumable',
+  FILE_CHANGED: 'notices.fileChanged',
+  PARTS_RESENT: 'notices.partsResent',
 };
 
-export function translateNotice(notice: string, i18n: UploaderComposer): string {
-  const key = KNOWN_NOTICES[notice];
-  return key ? i18n.t(key) : notice;
+/** One notice in the reader's language, chosen by its code (with its count where it has one). */
+export function translateNotice(notice: UploadNotice, i18n: UploaderComposer): string {
+  const key = (NOTICE_KEYS as Partial<Record<string, (typeof NOTICE_KEYS)[UploadNoticeCode]>>)[notice.code];
+  if (!key) return notice.message;
+  if (key === 'notices.partsResent') {
+    const count = notice.count ?? 1;
+    return i18n.t(key, { count }, count);
+  }
+  return i18n.t(key);
+}
+
+/**
+ * The notices of an upload, translated by code. An engine that reports only sentences
+ * (`notices` without `noticeDetails`) has them shown as written.
+ */
+export function translateNotices(snapshot: Pick<UploadSnapshot, 'notices' | 'noticeDetails'>, i18n: UploaderComposer): string[] {
+  const details = snapshot.noticeDetails;
+  if (!details || details.length !== snapshot.notices.length) return [...snapshot.notices];
+  return details.map((notice) => translateNotice(notice, i18n));
 }

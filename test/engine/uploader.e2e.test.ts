@@ -243,6 +243,41 @@ describe('uploader in Chromium against the local OSS server', () => {
     expect(sha256(stored.content as Buffer)).toBe(sha256(expectedBytes(size, 3)));
   });
 
+  it('resumes after a reload from the saved file handle, with no file selected and no new Initiate', async () => {
+    const size = 6 * MiB;
+    const key = `${PREFIX}handled.bin`;
+    await page.evaluate(async (size) => {
+      const { core } = window as unknown as { core: Core };
+      const uploader = await core.createUploader({ getCredentials: core.getCredentials, partSize: 1024 * 1024, parallel: 2, transport: core.holdPartsAbove(3) });
+      const handle = await core.writeOpfsFile(size, 'handled.bin', 4);
+      uploader.add(await handle.getFile(), { handle });
+      await core.whenCheckpointHas('handled.bin', 3);
+    }, size);
+    expect(count(key, 'POST', 'uploads')).toBe(1);
+
+    await openHarness();
+    requests = [];
+    const resumed = await page.evaluate(async () => {
+      const { core } = window as unknown as { core: Core };
+      // The handle came back from IndexedDB as a real handle (structured clone, not JSON).
+      const saved = (await (await core.createIdbCheckpointStore()).list()).find((c) => c.name === 'handled.bin');
+      const uploader = await core.createUploader({ getCredentials: core.getCredentials, partSize: 1024 * 1024, parallel: 2 });
+      const unfinished = (await uploader.listUnfinished()).filter((u) => u.name === 'handled.bin');
+      const upload = await uploader.resumeUnfinished!(unfinished[0]!.id);
+      const result = await upload.finished;
+      uploader.destroy();
+      return { savedIsHandle: saved?.handle instanceof FileSystemFileHandle, unfinished, result, snapshot: upload.snapshot() };
+    });
+
+    expect(resumed.savedIsHandle).toBe(true);
+    expect(resumed.unfinished).toEqual([expect.objectContaining({ name: 'handled.bin', key, bytesDone: 3 * MiB, hasHandle: true })]);
+    expect(resumed.snapshot.resumed).toBe(true);
+    expect(count(key, 'POST', 'uploads')).toBe(0);
+    expect(partPuts(key).sort((a, b) => a - b)).toEqual([4, 5, 6]);
+    const stored = await rootClient().get(key);
+    expect(sha256(stored.content as Buffer)).toBe(sha256(expectedBytes(size, 4)));
+  });
+
   /** A page session that sends parts 1–3 of `name` (seed 7) and is then left, as by a reload. */
   async function leaveThreePartsOf(name: string, size: number): Promise<void> {
     await page.evaluate(

@@ -189,18 +189,124 @@ describe('the upload page', () => {
 
   test('a file can be chosen and uploaded with the keyboard alone', async () => {
     const context = await browser.newContext();
+    // The file input path (browsers without showOpenFilePicker): Playwright sees its file chooser.
+    await context.addInitScript(() => {
+      delete (window as { showOpenFilePicker?: unknown }).showOpenFilePicker;
+    });
     const page = await openApp(context);
     const file = await makeFile('keyboard.bin', 1 * MiB);
+    // Listen first: Playwright turns on file chooser interception asynchronously, and on a busy
+    // machine an Enter pressed right after could open the native (headless: silent) chooser instead.
+    const chooser = page.waitForEvent('filechooser', { timeout: 60_000 });
     for (let presses = 0; presses < 5; presses += 1) {
       await page.keyboard.press('Tab');
       if (await page.evaluate(() => document.activeElement?.classList.contains('ou-drop__zone'))) break;
     }
     expect(await page.evaluate(() => document.activeElement?.classList.contains('ou-drop__zone'))).toBe(true);
-    const chooser = page.waitForEvent('filechooser');
     await page.keyboard.press('Enter');
     await (await chooser).setFiles(file.path);
     await waitForState(page, 'keyboard.bin', 'done');
     expect(await storedMd5(await storedKey(page, 'keyboard.bin'))).toBe(file.md5);
+    await context.close();
+  });
+});
+
+/** Bytes that differ from part to part, so a part stored in the wrong place changes the MD5. */
+function patternBytes(size: number): Buffer {
+  const bytes = Buffer.alloc(size);
+  for (let i = 0; i < size; i += 1) bytes[i] = Math.imul(i, 2654435761) >>> 24;
+  return bytes;
+}
+
+/** Writes `patternBytes(size)` to a file in the page's origin private file system (no dialog, no prompt). */
+async function writeOpfsFile(page: Page, name: string, size: number): Promise<void> {
+  await page.evaluate(
+    async ([fileName, total]) => {
+      const root = await navigator.storage.getDirectory();
+      const writable = await (await root.getFileHandle(fileName, { create: true })).createWritable();
+      const chunk = 1024 * 1024;
+      for (let start = 0; start < total; start += chunk) {
+        const bytes = new Uint8Array(Math.min(chunk, total - start));
+        for (let i = 0; i < bytes.length; i += 1) bytes[i] = Math.imul(start + i, 2654435761) >>> 24;
+        await writable.write(bytes);
+      }
+      await writable.close();
+    },
+    [name, size] as const,
+  );
+}
+
+describe('one-click resume from saved file handles (Chromium)', () => {
+  test('after a reload, Resume continues the same upload with no file dialog; refusals and a missing file are explained', async () => {
+    const context = await browser.newContext();
+    // showOpenFilePicker hands out files of the origin private file system, as a person picking them would.
+    await context.addInitScript(() => {
+      const picking = window as unknown as { showOpenFilePicker: () => Promise<FileSystemFileHandle[]>; nextPick?: string[] };
+      picking.showOpenFilePicker = async () => {
+        const root = await navigator.storage.getDirectory();
+        return Promise.all((picking.nextPick ?? []).map((name) => root.getFileHandle(name)));
+      };
+    });
+    const page = await openApp(context);
+    const size = 48 * MiB; // 6 parts of 8 MiB
+    await writeOpfsFile(page, 'handle-a.bin', size);
+    await writeOpfsFile(page, 'handle-b.bin', size);
+    const initiated = { count: 0 };
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && new URL(request.url()).searchParams.has('uploads')) initiated.count += 1;
+    });
+
+    await throttleUploads(page, 16 * MiB);
+    const storedParts = countPartUploads(page, 'handle-a.bin');
+    await page.evaluate(() => {
+      (window as unknown as { nextPick: string[] }).nextPick = ['handle-a.bin', 'handle-b.bin'];
+    });
+    await page.locator('.ou-drop__zone').click();
+    await waitForState(page, 'handle-b.bin', 'uploading');
+    await expect.poll(() => storedParts.count, { timeout: 60_000 }).toBeGreaterThan(0);
+    expect(initiated.count).toBe(2);
+
+    await page.reload();
+    await page.locator('.ou-drop__zone').waitFor();
+    await throttleUploads(page, -1);
+    initiated.count = 0;
+    const entry = (name: string): Locator => page.locator('.ou-unfinished__item', { hasText: name });
+    await expect.poll(() => page.locator('.ou-unfinished__item [data-action=resume]').count()).toBe(2);
+
+    // Read permission refused: said in the entry, which stays with the reselect hint.
+    await page.evaluate(() => {
+      const proto = FileSystemHandle.prototype as unknown as Record<string, unknown>;
+      const saved = window as unknown as { savedPermissions: unknown[] };
+      saved.savedPermissions = [proto.queryPermission, proto.requestPermission];
+      proto.queryPermission = async () => 'prompt';
+      proto.requestPermission = async () => 'denied';
+    });
+    await page.getByRole('button', { name: 'Resume the unfinished upload of handle-a.bin' }).click();
+    await expect.poll(() => entry('handle-a.bin').locator('.ou-unfinished__error').textContent()).toContain('Permission to read this file was not given');
+    expect(await entry('handle-a.bin').locator('.ou-unfinished__hint').textContent()).toBe('Select this file again to resume');
+    await page.evaluate(() => {
+      const proto = FileSystemHandle.prototype as unknown as Record<string, unknown>;
+      const [query, request] = (window as unknown as { savedPermissions: unknown[] }).savedPermissions;
+      proto.queryPermission = query;
+      proto.requestPermission = request;
+    });
+
+    // The file is gone: said in the entry, which stays.
+    await page.evaluate(async () => (await navigator.storage.getDirectory()).removeEntry('handle-b.bin'));
+    await page.getByRole('button', { name: 'Resume the unfinished upload of handle-b.bin' }).click();
+    await expect.poll(() => entry('handle-b.bin').locator('.ou-unfinished__error').textContent()).toContain('no longer where it was');
+    expect(await entry('handle-b.bin').locator('.ou-unfinished__hint').textContent()).toBe('Select this file again to resume');
+
+    // Resume: no dialog, no new InitiateMultipartUpload, only the missing parts, byte for byte.
+    const resentParts = countPartUploads(page, 'handle-a.bin');
+    await page.getByRole('button', { name: 'Resume the unfinished upload of handle-a.bin' }).click();
+    await waitForState(page, 'handle-a.bin', 'done');
+    expect(initiated.count).toBe(0);
+    expect(await row(page, 'handle-a.bin').locator('.ou-row__resumed').textContent()).toBe('Continued from an earlier upload');
+    expect(resentParts.count).toBeGreaterThan(0);
+    expect(resentParts.count).toBeLessThan(6);
+    expect(await storedMd5(await storedKey(page, 'handle-a.bin'))).toBe(createHash('md5').update(patternBytes(size)).digest('hex'));
+    await expect.poll(() => page.locator('.ou-unfinished__item').count()).toBe(1);
     await context.close();
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { takeDroppedItems } from '../../src/ui/files/dropped-files';
+import { handleOf } from '../../src/ui/files/file-handles';
 import { fileOf } from './fake-uploader';
 
 /** Minimal stand-ins for the entries Chromium hands out for a dropped folder. */
@@ -45,5 +46,45 @@ describe('dropped folders', () => {
   test('plain files without entries are taken as they are', async () => {
     const files = await takeDroppedItems(dataTransferOf([fileOf('x.bin')]))();
     expect(files.map((file) => file.name)).toEqual(['x.bin']);
+  });
+});
+
+describe('dropped file handles', () => {
+  /** Items that also answer getAsFileSystemHandle, as Chromium's do; counts the calls. */
+  function withHandles(transfer: DataTransfer, handles: Array<FileSystemHandle | null>): { calls: number } {
+    const counter = { calls: 0 };
+    const items = Array.from((transfer as unknown as { items: object[] }).items);
+    items.forEach((item, index) => {
+      Object.assign(item, {
+        getAsFileSystemHandle: async () => {
+          counter.calls += 1;
+          return handles[index] ?? null;
+        },
+      });
+    });
+    return counter;
+  }
+
+  test('are asked for during the drop event and stay with top-level files, not with folders', async () => {
+    const fileHandle = { kind: 'file', name: 'loose.txt' } as FileSystemFileHandle;
+    const folderHandle = { kind: 'directory', name: 'photos' } as FileSystemDirectoryHandle;
+    const loose = fileOf('loose.txt');
+    const inFolder = fileOf('a.jpg');
+    const transfer = dataTransferOf([directoryEntry('/photos', [[fileEntry('/photos/a.jpg', inFolder)]]), fileEntry('/loose.txt', loose)]);
+    const counter = withHandles(transfer, [folderHandle, fileHandle]);
+
+    const collect = takeDroppedItems(transfer);
+    // Synchronously, before the event returns and the browser empties the DataTransfer.
+    expect(counter.calls).toBe(2);
+    const files = await collect();
+    expect(files.map((file) => [file.name, handleOf(file)?.name])).toEqual([
+      ['a.jpg', undefined],
+      ['loose.txt', 'loose.txt'],
+    ]);
+  });
+
+  test('a browser without handles still delivers the files', async () => {
+    const files = await takeDroppedItems(dataTransferOf([fileEntry('/x.bin', fileOf('x.bin'))]))();
+    expect(files.map((file) => [file.name, handleOf(file)])).toEqual([['x.bin', undefined]]);
   });
 });

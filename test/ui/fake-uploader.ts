@@ -140,6 +140,10 @@ export class FakeUpload implements Upload {
 export class FakeUploader implements Uploader {
   readonly added: FakeUpload[] = [];
   readonly discarded: string[] = [];
+  /** Ids passed to resumeUnfinished, in order. */
+  readonly resumedUnfinished: string[] = [];
+  /** resumeUnfinished(id) rejects with an UploadError-shaped error of this info when set. */
+  readonly resumeFailures = new Map<string, UploadErrorInfo>();
   destroyed = false;
   readonly #listeners = new Listeners<UploaderEvents>();
   #unfinished: UnfinishedUpload[];
@@ -179,6 +183,19 @@ export class FakeUploader implements Uploader {
 
   async listUnfinished(): Promise<UnfinishedUpload[]> {
     return structuredClone(this.#unfinished);
+  }
+
+  /** Like the engine: continues the unfinished upload as a new Upload, or rejects with `{ info }`. */
+  async resumeUnfinished(id: string): Promise<FakeUpload> {
+    this.resumedUnfinished.push(id);
+    const failure = this.resumeFailures.get(id);
+    if (failure) throw Object.assign(new Error(failure.message), { name: 'UploadError', info: failure });
+    const item = this.#unfinished.find((entry) => entry.id === id);
+    if (!item) throw new Error(`no unfinished upload ${id}`);
+    this.#unfinished = this.#unfinished.filter((entry) => entry.id !== id);
+    const upload = this.add(new File([new Uint8Array(item.size)], item.name), {});
+    upload.update({ key: item.key, resumed: true });
+    return upload;
   }
 
   async discardUnfinished(id: string): Promise<void> {

@@ -9,6 +9,7 @@ import { firstFileInput, mountUploader, pickFiles, unmountAll } from './mount-up
 
 afterEach(() => {
   vi.restoreAllMocks();
+  vi.unstubAllGlobals();
   unmountAll();
 });
 
@@ -62,7 +63,8 @@ describe('picking files', () => {
     expect(document.querySelector('.ou-rejections')?.textContent).toContain('big.bin was not added: it is larger than 100 B.');
   });
 
-  test('Enter and Space on the focused drop zone open the file picker', async () => {
+  test('without showOpenFilePicker, Enter and Space on the focused drop zone open the file input', async () => {
+    vi.stubGlobal('showOpenFilePicker', undefined);
     const click = vi.spyOn(HTMLInputElement.prototype, 'click').mockImplementation(() => undefined);
     await mountUploader();
     const zone = document.querySelector<HTMLElement>('.ou-drop__zone');
@@ -148,7 +150,9 @@ describe('a row per file', () => {
   test.each([
     ['UPLOAD_EXPIRED', 'expired on the server, so this file was started again'],
     ['TOKEN_ENDPOINT', 'cannot be reached. Retrying'],
-    ['FILE_CHANGED', 'uploaded as a new file'],
+    ['FILE_CHANGED', 'changed or became unreadable while uploading. Select it again'],
+    ['PERMISSION_DENIED', 'Permission to read this file was not given'],
+    ['FILE_NOT_FOUND', 'no longer where it was (moved, renamed or deleted)'],
     ['ACCESS_DENIED', 'Ask the site administrator for permission'],
     ['INTEGRITY', 'integrity check failed'],
   ] as const)('error %s is explained in plain words', async (code, words) => {
@@ -366,6 +370,7 @@ describe('events and embedding', () => {
   });
 
   test('the trigger slot replaces the drop zone content', async () => {
+    vi.stubGlobal('showOpenFilePicker', undefined);
     const click = vi.spyOn(HTMLInputElement.prototype, 'click').mockImplementation(() => undefined);
     await mountUploader({}, new FakeUploader(), {
       trigger: (scope: { open: () => void }) => h('span', { class: 'my-trigger', onClick: (event: Event) => { event.stopPropagation(); scope.open(); } }, 'Add files'),

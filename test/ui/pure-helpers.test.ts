@@ -3,10 +3,10 @@ import { dueAnnouncements, type AnnouncedMilestones } from '../../src/ui/composa
 import { applyFileRules } from '../../src/ui/files/file-rules';
 import { formatAge, formatBytes, formatDuration, formatPercent } from '../../src/ui/format';
 import { EXPIRED_NOTICE } from '../../src/engine/upload-session';
-import { NOT_RESUMABLE_NOTICE } from '../../src/engine/upload';
+import type { UploadNotice, UploadNoticeCode } from '../../src/engine/types';
 import { createUploaderI18n, pickLocale } from '../../src/ui/i18n';
-import { KNOWN_NOTICES, translateNotice } from '../../src/ui/notices';
-import { pendingRow, type UploadRow } from '../../src/ui/store/upload-row';
+import { translateNotice, translateNotices } from '../../src/ui/notices';
+import { checkingParts, pendingRow, type UploadRow } from '../../src/ui/store/upload-row';
 import { fileOf } from './fake-uploader';
 
 function rowAt(id: string, fraction: number, state: UploadRow['state'] = 'uploading'): UploadRow {
@@ -102,13 +102,47 @@ describe('locale choice', () => {
 });
 
 describe('engine notices', () => {
-  test('every notice the engine can give has a translation', () => {
-    expect(Object.keys(KNOWN_NOTICES).sort()).toEqual([EXPIRED_NOTICE, NOT_RESUMABLE_NOTICE].sort());
+  const en = createUploaderI18n('en').global;
+  const zh = createUploaderI18n('zh-CN').global;
+
+  test('are translated by code, whatever the English sentence says', () => {
+    const notice = (code: UploadNoticeCode, extra: Partial<UploadNotice> = {}): UploadNotice => ({ code, message: 'engine wording', ...extra });
+    expect(translateNotice(notice('UPLOAD_EXPIRED'), zh)).toBe('之前的上传已在服务器上过期，因此此文件已重新开始上传。');
+    expect(translateNotice(notice('NOT_RESUMABLE'), en)).toBe('This browser does not keep upload progress, so after a reload this file starts again.');
+    expect(translateNotice(notice('FILE_CHANGED', { unfinishedId: 'cp-1' }), en)).toBe(
+      'This file changed since the unfinished upload; it is uploaded as a new file.',
+    );
+    expect(translateNotice(notice('FILE_CHANGED'), zh)).toBe('自未完成的上传以来此文件已被修改，将作为新文件上传。');
+    expect(translateNotice(notice('PARTS_RESENT', { count: 3 }), en)).toBe('3 parts were sent again because they did not match the file.');
+    expect(translateNotice(notice('PARTS_RESENT', { count: 1 }), en)).toBe('One part was sent again because it did not match the file.');
+    expect(translateNotice(notice('PARTS_RESENT', { count: 2 }), zh)).toBe('有 2 个分片与文件不一致，已重新发送。');
   });
 
-  test('known notices are translated, others shown as written', () => {
-    const i18n = createUploaderI18n('zh-CN').global;
-    expect(translateNotice(EXPIRED_NOTICE, i18n)).toBe('之前的上传已在服务器上过期，因此此文件已重新开始上传。');
-    expect(translateNotice('Something new.', i18n)).toBe('Something new.');
+  test('an unknown code, or an engine without codes, shows the engine\'s message', () => {
+    const unknown = { code: 'SOMETHING_NEW', message: 'Something new.' } as unknown as UploadNotice;
+    expect(translateNotice(unknown, zh)).toBe('Something new.');
+    expect(translateNotices({ notices: ['Only a sentence.'] }, zh)).toEqual(['Only a sentence.']);
+    expect(
+      translateNotices({ notices: [EXPIRED_NOTICE, 'Something new.'], noticeDetails: [{ code: 'UPLOAD_EXPIRED', message: EXPIRED_NOTICE }, unknown] }, en),
+    ).toEqual(['The earlier upload had expired on the server, so this file was started again.', 'Something new.']);
+  });
+});
+
+describe('checking reused parts', () => {
+  const sent = (state: UploadRow['state'], partsChecked: number, bytesUploaded = 1000): UploadRow => ({
+    ...rowAt('a', bytesUploaded / 1000, state),
+    verification: { partsToCheck: 4, partsChecked, partsResent: 0 },
+  });
+
+  test('is what the row reports once every byte is sent and checks remain', () => {
+    expect(checkingParts(sent('uploading', 1))).toEqual({ checked: 1, total: 4 });
+    expect(checkingParts(sent('completing', 3))).toEqual({ checked: 3, total: 4 });
+  });
+
+  test('is not reported while bytes are still going, after all checks, or when paused', () => {
+    expect(checkingParts(sent('uploading', 1, 500))).toBeNull();
+    expect(checkingParts(sent('uploading', 4))).toBeNull();
+    expect(checkingParts(sent('paused', 1))).toBeNull();
+    expect(checkingParts(rowAt('a', 1))).toBeNull();
   });
 });

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, test } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
 import { defineUploadStore, type UploadStoreEvent } from '../../src/ui/store/upload-store';
 import { missedResume } from '../../src/ui/store/upload-row';
+import { rememberHandle } from '../../src/ui/files/file-handles';
 import { FakeUploader, fileOf, unfinishedUpload } from './fake-uploader';
 
 let engine: FakeUploader;
@@ -184,3 +185,48 @@ describe('upload store', () => {
     expect(engine.listenerCount).toBe(0);
   });
 });
+
+describe('files with handles and one-click resume', () => {
+  const handle = { kind: 'file', name: 'a.bin' } as unknown as FileSystemFileHandle;
+
+  test('a file picked with a handle hands that handle to the engine', async () => {
+    const store = makeStore();
+    await store.addFiles([rememberHandle(fileOf('a.bin'), handle), fileOf('b.bin')], { autoStart: true, keyOf: () => 'k' });
+    expect(engine.added[0]?.options).toEqual({ key: 'k', handle });
+    expect(engine.added[1]?.options).toEqual({ key: 'k' });
+  });
+
+  test('resume continues an unfinished upload as a row and takes it off the list', async () => {
+    const store = makeStore({ unfinished: [unfinishedUpload({ id: 'cp-1', name: 'movie.mp4', hasHandle: true })] });
+    await store.start();
+    expect(store.resumesFromHandles).toBe(true);
+    await store.resumeUnfinished('cp-1');
+    expect(engine.resumedUnfinished).toEqual(['cp-1']);
+    expect(store.rows.map((row) => [row.name, row.resumed])).toEqual([['movie.mp4', true]]);
+    expect(store.unfinished).toEqual([]);
+    expect(store.resumeErrors).toEqual({});
+  });
+
+  test('a failed resume keeps the entry and says why, until the next try', async () => {
+    const store = makeStore({ unfinished: [unfinishedUpload({ id: 'cp-1', hasHandle: true })] });
+    await store.start();
+    engine.resumeFailures.set('cp-1', { code: 'PERMISSION_DENIED', message: 'Permission to read the file was not given.', retryable: false });
+    await store.resumeUnfinished('cp-1');
+    expect(store.resumeErrors['cp-1']?.code).toBe('PERMISSION_DENIED');
+    expect(store.unfinished.map((item) => item.id)).toEqual(['cp-1']);
+    expect(store.rows).toEqual([]);
+
+    engine.resumeFailures.delete('cp-1');
+    await store.resumeUnfinished('cp-1');
+    expect(store.resumeErrors).toEqual({});
+    expect(store.rows).toHaveLength(1);
+  });
+
+  test('an engine without resumeUnfinished offers no one-click resume', async () => {
+    const store = makeStore();
+    Object.defineProperty(engine, 'resumeUnfinished', { value: undefined });
+    await store.start();
+    expect(store.resumesFromHandles).toBe(false);
+  });
+});
+

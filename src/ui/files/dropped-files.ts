@@ -4,22 +4,44 @@
  * of the app (and the engine's default object key) treats both the same way.
  */
 
+import { isFileHandle, rememberHandle, takeDroppedHandles } from './file-handles';
+
 type DroppedItem = FileSystemEntry | File;
+
+/** A top-level dropped item and, where the browser offers it, the lookup of its handle. */
+interface Dropped {
+  item: DroppedItem;
+  handle: Promise<FileSystemHandle | null> | undefined;
+}
 
 /**
  * Must be called synchronously inside the `drop` handler: the browser empties the DataTransfer
  * once the event returns, so the entries are taken first and walked afterwards.
  */
 export function takeDroppedItems(dataTransfer: DataTransfer): () => Promise<File[]> {
-  const items: DroppedItem[] = [];
-  for (const item of Array.from(dataTransfer.items)) {
-    if (item.kind !== 'file') continue;
+  const fileItems = Array.from(dataTransfer.items).filter((item) => item.kind === 'file');
+  const handles = takeDroppedHandles(fileItems);
+  const dropped: Dropped[] = [];
+  fileItems.forEach((item, index) => {
     const entry = item.webkitGetAsEntry?.() ?? null;
     const file = entry ? null : item.getAsFile();
-    if (entry) items.push(entry);
-    else if (file) items.push(file);
-  }
-  return async () => (await Promise.all(items.map(walk))).flat();
+    const handle = handles[index];
+    if (entry) dropped.push({ item: entry, handle });
+    else if (file) dropped.push({ item: file, handle });
+  });
+  return async () => (await Promise.all(dropped.map(walkTopLevel))).flat();
+}
+
+/**
+ * A dropped file keeps its handle (for one-click resume after a reload). Files inside dropped
+ * folders do not: their handles would have to be looked up through the folder's handle.
+ */
+async function walkTopLevel({ item, handle }: Dropped): Promise<File[]> {
+  const [files, found] = await Promise.all([walk(item), handle]);
+  const [only] = files;
+  const folder = !(item instanceof File) && item.isDirectory;
+  if (!folder && only && files.length === 1 && isFileHandle(found)) rememberHandle(only, found);
+  return files;
 }
 
 async function walk(item: DroppedItem): Promise<File[]> {

@@ -41,6 +41,7 @@ export const en = {
     retry: 'Retry uploading {name}',
     remove: 'Remove {name} from the list',
     discard: 'Discard the unfinished upload of {name}',
+    resumeUnfinished: 'Resume the unfinished upload of {name}',
   },
   row: {
     progress: '{done} of {total} ({percent})',
@@ -50,6 +51,7 @@ export const en = {
     resumed: 'Continued from an earlier upload',
     notResumed: 'This is not the same file as the unfinished upload named {name}; it was uploaded as a new file.',
     uploadedAs: 'Stored as {key}',
+    checking: 'Checking uploaded parts… {checked}/{total}',
   },
   errors: {
     NETWORK: 'The connection dropped. Check your network, then press Retry.',
@@ -57,11 +59,13 @@ export const en = {
     TOKEN_ENDPOINT: 'The upload permission service cannot be reached. Retrying; if this lasts, try again later.',
     ACCESS_DENIED: 'Access denied: you may not upload here. Ask the site administrator for permission.',
     UPLOAD_EXPIRED: 'The earlier upload had expired on the server, so this file was started again.',
-    FILE_CHANGED: 'The file changed since the upload began, so it is uploaded as a new file.',
+    FILE_CHANGED: 'The file changed or became unreadable while uploading. Select it again.',
     FILE_UNREADABLE: 'The file can no longer be read (moved or deleted?). Select it again.',
     TOO_LARGE: 'This file is larger than the storage accepts.',
     INTEGRITY: 'The stored data did not match the file (integrity check failed). Press Retry to upload it again.',
     SERVER: 'The storage service had a problem. Press Retry in a moment.',
+    PERMISSION_DENIED: 'Permission to read this file was not given. Select the file again to continue.',
+    FILE_NOT_FOUND: 'The file is no longer where it was (moved, renamed or deleted). Select it again to continue.',
     CHECKPOINT_UNAVAILABLE: 'This browser cannot remember uploads (private window?), so an interrupted upload starts over.',
     UNKNOWN: 'Something went wrong. Press Retry; if it fails again, reload the page.',
     details: 'Details: {message}',
@@ -75,6 +79,7 @@ export const en = {
   unfinished: {
     title: 'Unfinished uploads',
     intro: 'These uploads stopped before they finished. Select the same file again to continue it.',
+    introWithResume: 'These uploads stopped before they finished. Press Resume, or select the same file again, to continue.',
     done: '{percent} done',
     age: 'started {age}',
     hint: 'Select this file again to resume',
@@ -91,6 +96,8 @@ export const en = {
   notices: {
     expired: 'The earlier upload had expired on the server, so this file was started again.',
     notResumable: 'This browser does not keep upload progress, so after a reload this file starts again.',
+    fileChanged: 'This file changed since the unfinished upload; it is uploaded as a new file.',
+    partsResent: 'One part was sent again because it did not match the file. | {count} parts were sent again because they did not match the file.',
   },
   announce: {
     progress: '{name}: {percent} uploaded',

@@ -43,6 +43,7 @@ export const zhCN: UploaderMessages = {
     retry: '重试上传 {name}',
     remove: '从列表中移除 {name}',
     discard: '丢弃 {name} 未完成的上传',
+    resumeUnfinished: '继续 {name} 未完成的上传',
   },
   row: {
     progress: '{done} / {total}（{percent}）',
@@ -52,6 +53,7 @@ export const zhCN: UploaderMessages = {
     resumed: '已从之前的上传继续',
     notResumed: '这与名为 {name} 的未完成上传不是同一个文件，已作为新文件上传。',
     uploadedAs: '已保存为 {key}',
+    checking: '正在校验已上传的分片… {checked}/{total}',
   },
   errors: {
     NETWORK: '网络连接中断。请检查网络后点击“重试”。',
@@ -59,11 +61,13 @@ export const zhCN: UploaderMessages = {
     TOKEN_ENDPOINT: '无法连接上传授权服务，正在重试；如果持续出现，请稍后再试。',
     ACCESS_DENIED: '没有权限：你不能上传到这里。请联系网站管理员开通权限。',
     UPLOAD_EXPIRED: '之前的上传已在服务器上过期，因此此文件已重新开始上传。',
-    FILE_CHANGED: '上传开始后文件已被修改，因此将作为新文件上传。',
+    FILE_CHANGED: '上传过程中文件已被修改或无法读取，请重新选择该文件。',
     FILE_UNREADABLE: '无法再读取此文件（可能已被移动或删除），请重新选择。',
     TOO_LARGE: '此文件超过了存储允许的大小。',
     INTEGRITY: '存储的数据与文件不一致（完整性校验失败）。请点击“重试”重新上传。',
     SERVER: '存储服务出现问题，请稍后点击“重试”。',
+    PERMISSION_DENIED: '未获得读取此文件的权限。请重新选择该文件以继续。',
+    FILE_NOT_FOUND: '文件已不在原来的位置（已被移动、重命名或删除）。请重新选择该文件以继续。',
     CHECKPOINT_UNAVAILABLE: '此浏览器无法记住上传进度（可能是无痕窗口），中断的上传将从头开始。',
     UNKNOWN: '出现问题。请点击“重试”；如果仍然失败，请刷新页面。',
     details: '详情：{message}',
@@ -77,6 +81,7 @@ export const zhCN: UploaderMessages = {
   unfinished: {
     title: '未完成的上传',
     intro: '这些上传在完成前中断了。重新选择同一文件即可继续。',
+    introWithResume: '这些上传在完成前中断了。点击“继续”或重新选择同一文件即可继续。',
     done: '已完成 {percent}',
     age: '开始于{age}',
     hint: '重新选择此文件即可继续',
@@ -93,6 +98,8 @@ export const zhCN: UploaderMessages = {
   notices: {
     expired: '之前的上传已在服务器上过期，因此此文件已重新开始上传。',
     notResumable: '此浏览器不保存上传进度，刷新页面后此文件将从头开始上传。',
+    fileChanged: '自未完成的上传以来此文件已被修改，将作为新文件上传。',
+    partsResent: '有 {count} 个分片与文件不一致，已重新发送。',
   },
   announce: {
     progress: '{name}：已上传 {percent}',

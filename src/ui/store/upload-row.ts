@@ -45,3 +45,15 @@ export function pendingRow(id: string, file: File): UploadRow {
 export function missedResume(row: UploadRow): boolean {
   return row.expectedResume && !row.resumed && !['pending', 'queued', 'preparing'].includes(row.state);
 }
+
+/**
+ * Reused parts still being checked against the file once every byte is sent (the engine then waits
+ * for those checks before Complete); null otherwise.
+ */
+export function checkingParts(row: UploadRow): { checked: number; total: number } | null {
+  const verification = row.verification;
+  if (!verification || verification.partsChecked >= verification.partsToCheck) return null;
+  if (row.state !== 'uploading' && row.state !== 'completing') return null;
+  if (row.progress.bytesUploaded < row.size) return null;
+  return { checked: verification.partsChecked, total: verification.partsToCheck };
+}

@@ -10,6 +10,7 @@ import type {
   UploadSnapshot,
 } from '../../engine/types';
 import { relativePathOf } from '../files/dropped-files';
+import { handleOf } from '../files/file-handles';
 import { ACTIVE_STATES, pendingRow, rowFromSnapshot, type UploadRow } from './upload-row';
 
 /** Creates the engine; injected so tests (and hosts) can supply their own. */
@@ -51,6 +52,10 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
     const status = ref<EngineStatus>('idle');
     const startError = ref<string | null>(null);
     const resumable = ref(true);
+    /** The engine can continue an unfinished upload from its saved file handle (`resumeUnfinished`). */
+    const resumesFromHandles = ref(false);
+    /** Why a one-click resume of an unfinished upload failed, by its id; cleared on the next try. */
+    const resumeErrors = ref<Record<string, UploadErrorInfo>>({});
 
     let uploader: Uploader | null = null;
     let starting: Promise<Uploader | null> | null = null;
@@ -137,6 +142,7 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
           }
           uploader = engine;
           resumable.value = engine.resumable;
+          resumesFromHandles.value = typeof engine.resumeUnfinished === 'function';
           listen(engine);
           const remembered = await engine.listUnfinished();
           if (startedIn !== generation) return null;
@@ -162,7 +168,11 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
       const index = indexOf(pendingId);
       if (!pending || index < 0) return; // removed while waiting for the engine
       pendingFiles.delete(pendingId);
-      const options: AddOptions = pending.key === undefined ? {} : { key: pending.key };
+      const handle = handleOf(pending.file);
+      const options: AddOptions = {
+        ...(pending.key === undefined ? {} : { key: pending.key }),
+        ...(handle ? { handle } : {}),
+      };
       const upload = engine.add(pending.file, options);
       rows.value[index] = rowFromSnapshot(upload.snapshot(), expectsResume(pending.file));
       track(upload);
@@ -210,6 +220,30 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
       rows.value = rows.value.filter((item) => item.id !== rowId);
     }
 
+    /**
+     * One-click resume of an unfinished upload from its saved file handle. Call it straight from
+     * the click handler: the engine asks for read permission first, which needs the user gesture,
+     * so nothing is awaited before it when the engine is running. On failure the entry stays, with
+     * the reason in `resumeErrors`; selecting the file again still resumes it.
+     */
+    async function resumeUnfinished(unfinishedId: string): Promise<void> {
+      const engine = uploader ?? (await start());
+      if (!engine?.resumeUnfinished) return;
+      const { [unfinishedId]: _previous, ...others } = resumeErrors.value;
+      resumeErrors.value = others;
+      let upload: Upload;
+      try {
+        upload = await engine.resumeUnfinished(unfinishedId);
+      } catch (error) {
+        resumeErrors.value = { ...resumeErrors.value, [unfinishedId]: errorInfoOf(error) };
+        return;
+      }
+      if (uploads.has(upload.id)) return; // a second click while the first was resuming
+      rows.value.push(rowFromSnapshot(upload.snapshot(), true));
+      track(upload);
+      unfinished.value = unfinished.value.filter((item) => item.id !== unfinishedId);
+    }
+
     async function discardUnfinished(unfinishedId: string): Promise<void> {
       const engine = await start();
       if (!engine) return;
@@ -241,6 +275,8 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
       status.value = 'idle';
       startError.value = null;
       resumable.value = true;
+      resumesFromHandles.value = false;
+      resumeErrors.value = {};
     }
 
     onScopeDispose(dispose);
@@ -251,6 +287,8 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
       status,
       startError,
       resumable,
+      resumesFromHandles,
+      resumeErrors,
       totals,
       visibleUnfinished,
       start,
@@ -262,10 +300,21 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
       cancel,
       remove,
       discardUnfinished,
+      resumeUnfinished,
       onUploadEvent,
       $reset,
     };
   });
+}
+
+/**
+ * The engine rejects with an UploadError carrying `info`; anything else is unexpected. Read by
+ * shape, not `instanceof`, so this module does not pull engine code into the page's first chunk.
+ */
+function errorInfoOf(error: unknown): UploadErrorInfo {
+  const info = (error as { info?: Partial<UploadErrorInfo> } | null)?.info;
+  if (info && typeof info.code === 'string' && typeof info.message === 'string') return { retryable: false, ...info } as UploadErrorInfo;
+  return { code: 'UNKNOWN', message: error instanceof Error ? error.message : String(error), retryable: true };
 }
 
 export type UploadStoreDefinition = ReturnType<typeof defineUploadStore>;

@@ -70,6 +70,18 @@ async function whenCheckpointHas(name: string, parts: number): Promise<void> {
   }
 }
 
+/**
+ * Writes `makeFile`'s bytes into the origin private file system and returns the file's handle: a
+ * handle like one from `showOpenFilePicker`, but needing no dialog and no permission prompt.
+ */
+async function writeOpfsFile(size: number, name: string, seed: number): Promise<FileSystemFileHandle> {
+  const handle = await (await navigator.storage.getDirectory()).getFileHandle(name, { create: true });
+  const writable = await handle.createWritable();
+  await writable.write(await makeFile(size, name, seed).arrayBuffer());
+  await writable.close();
+  return handle;
+}
+
 const getCredentials = (): Promise<Credentials> => (window as unknown as { assumeRole(): Promise<Credentials> }).assumeRole();
 
 const core = {
@@ -79,6 +91,7 @@ const core = {
   makeFile,
   controlWithoutListedCrc,
   whenCheckpointHas,
+  writeOpfsFile,
   getCredentials,
   /** Kept between `evaluate` calls of one page load. */
   state: {} as { uploader?: Uploader; upload?: Upload; transport?: HeldTransport },

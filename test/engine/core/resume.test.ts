@@ -149,6 +149,7 @@ describe('unfinished uploads', () => {
         key: `${PREFIX}a.bin`,
         createdAt: checkpoint.createdAt,
         updatedAt: checkpoint.updatedAt,
+        hasHandle: false,
       },
     ]);
   });

@@ -1,0 +1,100 @@
+/**
+ * Files that come with a FileSystemFileHandle (File System Access API: `showOpenFilePicker`,
+ * `DataTransferItem.getAsFileSystemHandle`, Chromium-based browsers). The engine saves the handle
+ * with the checkpoint, so after a reload the upload continues with one click instead of a file
+ * dialog. Everything here is feature-detected; elsewhere files come from `<input type=file>` and
+ * carry no handle.
+ */
+
+/** What `showOpenFilePicker` takes; TypeScript's DOM library does not declare it yet. */
+interface OpenFilePickerOptions {
+  multiple?: boolean;
+  excludeAcceptAllOption?: boolean;
+  types?: Array<{ description?: string; accept: Record<string, string[]> }>;
+}
+
+type ShowOpenFilePicker = (options?: OpenFilePickerOptions) => Promise<FileSystemFileHandle[]>;
+
+/** `getAsFileSystemHandle` of a dropped item; absent outside Chromium-based browsers. */
+type WithHandleGetter = DataTransferItem & { getAsFileSystemHandle?: () => Promise<FileSystemHandle | null> };
+
+/**
+ * Which handle a File was opened from. Keyed by the File object itself, so the files flow through
+ * the drop zone, the file rules and the store as plain Files and pick up their handle at the end.
+ */
+const handles = new WeakMap<File, FileSystemFileHandle>();
+
+export function rememberHandle(file: File, handle: FileSystemFileHandle): File {
+  handles.set(file, handle);
+  return file;
+}
+
+export function handleOf(file: File): FileSystemFileHandle | undefined {
+  return handles.get(file);
+}
+
+function picker(): ShowOpenFilePicker | undefined {
+  const candidate = (globalThis as { showOpenFilePicker?: unknown }).showOpenFilePicker;
+  return typeof candidate === 'function' ? (candidate as ShowOpenFilePicker).bind(globalThis) : undefined;
+}
+
+/** Read at each call, not at load: a page (or test) may add or remove the API later. */
+export function canPickWithHandles(): boolean {
+  return picker() !== undefined;
+}
+
+/**
+ * Opens the system picker through `showOpenFilePicker` and returns the chosen files with their
+ * handles remembered; an empty list when the person closes it. Throws when the API is missing or
+ * refuses (cross-origin frame, bad `types`): the caller then falls back to the file input.
+ */
+export async function pickFilesWithHandles(options: { multiple: boolean; accept?: string }): Promise<File[]> {
+  const show = picker();
+  if (!show) throw new Error('showOpenFilePicker is not available');
+  const types = pickerTypes(options.accept);
+  let chosen: FileSystemFileHandle[];
+  try {
+    chosen = await show({ multiple: options.multiple, ...(types ? { types } : {}) });
+  } catch (error) {
+    if ((error as { name?: unknown } | null)?.name === 'AbortError') return [];
+    if (!(error instanceof TypeError) || !types) throw error;
+    // An `accept` the picker cannot express: offer every file; the file rules still refuse others.
+    chosen = await show({ multiple: options.multiple }).catch((retryError: unknown) => {
+      if ((retryError as { name?: unknown } | null)?.name === 'AbortError') return [];
+      throw retryError;
+    });
+  }
+  return Promise.all(chosen.map(async (handle) => rememberHandle(await handle.getFile(), handle)));
+}
+
+/**
+ * The `accept` attribute (".pdf,image/*") as picker types. Extensions without a MIME type are
+ * listed under application/octet-stream, which the picker accepts as a catch-all key.
+ */
+export function pickerTypes(accept: string | undefined): OpenFilePickerOptions['types'] | undefined {
+  const tokens = (accept ?? '').split(',').map((token) => token.trim()).filter(Boolean);
+  if (tokens.length === 0) return undefined;
+  const record: Record<string, string[]> = {};
+  const extensions = tokens.filter((token) => token.startsWith('.'));
+  for (const mime of tokens.filter((token) => token.includes('/'))) record[mime] = [];
+  if (extensions.length > 0) record['application/octet-stream'] = extensions;
+  return Object.keys(record).length > 0 ? [{ description: accept, accept: record }] : undefined;
+}
+
+/**
+ * Asks every dropped item for its handle. Must run synchronously inside the `drop` handler, like
+ * `webkitGetAsEntry`: the DataTransfer is emptied once the event returns. Index i belongs to
+ * `items[i]`; undefined where the browser has no handles.
+ */
+export function takeDroppedHandles(items: readonly DataTransferItem[]): Array<Promise<FileSystemHandle | null> | undefined> {
+  return items.map((item) => {
+    const getter = (item as WithHandleGetter).getAsFileSystemHandle;
+    if (item.kind !== 'file' || typeof getter !== 'function') return undefined;
+    // A failing lookup only costs the one-click resume of that file.
+    return getter.call(item).catch(() => null);
+  });
+}
+
+export function isFileHandle(handle: FileSystemHandle | null | undefined): handle is FileSystemFileHandle {
+  return handle?.kind === 'file';
+}
