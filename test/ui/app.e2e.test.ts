@@ -131,7 +131,8 @@ describe('the upload page', () => {
     const profile = join(app.tempDir, 'profile');
     // 13 parts of 8 MiB: the first parts are stored by about 40 %, and what is stored is not sent again.
     const resumeMe = await makeFile('resume-me.bin', 104 * MiB);
-    const discardMe = await makeFile('discard-me.bin', 48 * MiB);
+    // Large enough that it cannot finish before resume-me reaches 35 % (they share the throttled link).
+    const discardMe = await makeFile('discard-me.bin', 160 * MiB);
 
     const first = await chromium.launchPersistentContext(profile, { ...CHROMIUM, headless: true });
     const before = await openApp(first);
