@@ -80,6 +80,16 @@ async function throttleUploads(page: Page, bytesPerSecond: number): Promise<void
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: bytesPerSecond });
 }
 
+/** Counts InitiateMultipartUpload requests (POST …?uploads) for one file. */
+function countInitiates(page: Page, name: string): { count: number } {
+  const counter = { count: 0 };
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (request.method() === 'POST' && url.searchParams.has('uploads') && url.pathname.endsWith(`/${name}`)) counter.count += 1;
+  });
+  return counter;
+}
+
 /** Counts part uploads (PUT …?partNumber=) of one file that the server accepted. */
 function countPartUploads(page: Page, name: string): { count: number } {
   const counter = { count: 0 };
@@ -138,10 +148,12 @@ describe('the upload page', () => {
     const before = await openApp(first);
     await throttleUploads(before, 16 * MiB);
     const storedParts = countPartUploads(before, 'resume-me.bin');
+    const firstInitiates = countInitiates(before, 'resume-me.bin');
     await before.locator('input[type=file]').first().setInputFiles([resumeMe.path, discardMe.path]);
     await waitForPercent(before, 'discard-me.bin', 1);
     await waitForPercent(before, 'resume-me.bin', 35);
     await expect.poll(() => storedParts.count, { timeout: 60_000 }).toBeGreaterThan(0);
+    expect(firstInitiates.count).toBe(1);
     await first.close();
 
     const second = await chromium.launchPersistentContext(profile, { ...CHROMIUM, headless: true });
@@ -157,11 +169,13 @@ describe('the upload page', () => {
     await expect.poll(() => unfinished.count()).toBe(1);
 
     const resentParts = countPartUploads(after, 'resume-me.bin');
+    const initiates = countInitiates(after, 'resume-me.bin');
     await after.locator('input[type=file]').first().setInputFiles(resumeMe.path);
     await waitForState(after, 'resume-me.bin', 'done');
     await expect.poll(() => row(after, 'resume-me.bin').locator('.ou-row__resumed').textContent()).toBe('Continued from an earlier upload');
     expect(resentParts.count).toBeGreaterThan(0);
     expect(resentParts.count).toBeLessThan(13);
+    expect(initiates.count).toBe(0);
     expect(await storedMd5(await storedKey(after, 'resume-me.bin'))).toBe(resumeMe.md5);
     await expect.poll(() => unfinished.count()).toBe(0);
 
