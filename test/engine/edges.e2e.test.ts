@@ -16,6 +16,7 @@ import { createServer as createViteServer, type ViteDevServer } from 'vite';
 import { startLocalOss, type LocalOss } from '../../src/server/local-oss';
 import type { TokenResponse } from '../../src/shared/token-response';
 import type { Edges } from './harness/edges-harness';
+import { assumeLocalRole } from '../support/local-sts';
 
 const ROOT_ID = 'LTAIe2eRootKey';
 const ROOT_SECRET = 'e2eRootSecretValue';
@@ -36,22 +37,18 @@ let serverSkewMs = 0;
 const workerUrls: string[] = [];
 const pageErrors: string[] = [];
 
-async function assumeRole(): Promise<TokenResponse> {
-  // @types/ali-oss lacks `endpoint`; the STS class takes it as the full URL (lib/sts.js).
-  const sts = new OSS.STS({ accessKeyId: ROOT_ID, accessKeySecret: ROOT_SECRET, endpoint: oss.stsUrl } as ConstructorParameters<typeof OSS.STS>[0]);
-  const { credentials } = await sts.assumeRole(ROLE_ARN, undefined, 3600, 'edges-e2e');
-  return {
-    accessKeyId: credentials.AccessKeyId,
-    accessKeySecret: credentials.AccessKeySecret,
-    securityToken: credentials.SecurityToken,
-    expiration: credentials.Expiration,
+function assumeRole(): Promise<TokenResponse> {
+  return assumeLocalRole({
+    stsUrl: oss.stsUrl,
+    endpoint: oss.url,
+    rootAccessKeyId: ROOT_ID,
+    rootAccessKeySecret: ROOT_SECRET,
+    roleArn: ROLE_ARN,
     region: REGION,
     bucket: BUCKET,
-    endpoint: oss.url,
-    secure: false,
-    sldEnable: true,
     prefix: 'e2e/',
-  };
+    sessionName: 'edges-e2e',
+  });
 }
 
 /** A server that accepts a PUT (after a permissive preflight) and never answers: a silent socket. */

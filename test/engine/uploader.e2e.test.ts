@@ -18,6 +18,7 @@ import { startLocalOss, type LocalOss } from '../../src/server/local-oss';
 import type { TokenResponse } from '../../src/shared/token-response';
 import { sampleRanges } from '../../src/engine/fingerprint';
 import type { Core, Patch } from './core-harness/core-harness';
+import { assumeLocalRole } from '../support/local-sts';
 
 const ROOT_ID = 'LTAIcoreE2eRoot';
 const ROOT_SECRET = 'coreE2eRootSecretValue';
@@ -63,22 +64,18 @@ function rootClient(): OSS {
   return new OSS({ accessKeyId: ROOT_ID, accessKeySecret: ROOT_SECRET, bucket: BUCKET, region: REGION, endpoint: oss.url, sldEnable: true } as OSS.Options);
 }
 
-async function assumeRole(): Promise<TokenResponse> {
-  // @types/ali-oss lacks `endpoint`; the STS class takes the full URL.
-  const sts = new OSS.STS({ accessKeyId: ROOT_ID, accessKeySecret: ROOT_SECRET, endpoint: oss.stsUrl } as ConstructorParameters<typeof OSS.STS>[0]);
-  const { credentials } = await sts.assumeRole(ROLE_ARN, undefined, 3600, 'core-e2e');
-  return {
-    accessKeyId: credentials.AccessKeyId,
-    accessKeySecret: credentials.AccessKeySecret,
-    securityToken: credentials.SecurityToken,
-    expiration: credentials.Expiration,
+function assumeRole(): Promise<TokenResponse> {
+  return assumeLocalRole({
+    stsUrl: oss.stsUrl,
+    endpoint: oss.url,
+    rootAccessKeyId: ROOT_ID,
+    rootAccessKeySecret: ROOT_SECRET,
+    roleArn: ROLE_ARN,
     region: REGION,
     bucket: BUCKET,
-    endpoint: oss.url,
-    secure: false,
-    sldEnable: true,
     prefix: PREFIX,
-  };
+    sessionName: 'core-e2e',
+  });
 }
 
 function partPuts(key: string): number[] {

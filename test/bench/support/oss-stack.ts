@@ -1,6 +1,7 @@
 import OSS from 'ali-oss';
 import { startLocalOss, type LocalOss } from '../../../src/server/local-oss';
 import type { TokenResponse } from '../../../src/shared/token-response';
+import { assumeLocalRole } from '../../support/local-sts';
 
 const ROOT = { accessKeyId: 'LTAIbenchRootKey', accessKeySecret: 'benchRootSecretValue' };
 const ROLE_ARN = 'acs:ram::1000000000000000:role/bench';
@@ -29,26 +30,21 @@ export async function startOssStack(dataDir: string): Promise<OssStack> {
     region: BENCH_REGION,
   });
   const root = new OSS({ ...ROOT, bucket: BENCH_BUCKET, region: BENCH_REGION, endpoint: oss.url, sldEnable: true } as OSS.Options);
-  // @types/ali-oss lacks `endpoint`; the STS class takes it as the full URL (lib/sts.js).
-  const sts = new OSS.STS({ ...ROOT, endpoint: oss.stsUrl } as ConstructorParameters<typeof OSS.STS>[0]);
   return {
     oss,
     root,
-    async credentials() {
-      const { credentials } = await sts.assumeRole(ROLE_ARN, undefined, 3600, 'bench');
-      return {
-        accessKeyId: credentials.AccessKeyId,
-        accessKeySecret: credentials.AccessKeySecret,
-        securityToken: credentials.SecurityToken,
-        expiration: credentials.Expiration,
+    credentials: () =>
+      assumeLocalRole({
+        stsUrl: oss.stsUrl,
+        endpoint: oss.url,
+        rootAccessKeyId: ROOT.accessKeyId,
+        rootAccessKeySecret: ROOT.accessKeySecret,
+        roleArn: ROLE_ARN,
         region: BENCH_REGION,
         bucket: BENCH_BUCKET,
-        endpoint: oss.url,
-        secure: false,
-        sldEnable: true,
         prefix: BENCH_PREFIX,
-      };
-    },
+        sessionName: 'bench',
+      }),
   };
 }
 
