@@ -10,6 +10,7 @@ const SUITES: Record<string, () => Promise<{ run: BenchSuite }>> = {
   'local-oss': () => import('./local-oss'),
   'browser-upload': () => import('./browser-upload'),
   'bundle-size': () => import('./bundle-size'),
+  'verified-resume': () => import('./verified-resume'),
 };
 
 function toMarkdown(rows: Array<BenchRow & { suite: string }>): string {

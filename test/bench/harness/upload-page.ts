@@ -9,6 +9,7 @@ import type { Checkpoint, DonePart, PartTransport, UploadSnapshot } from '../../
 import type { TokenResponse } from '../../../src/shared/token-response';
 import { createCrc64Hasher } from '../../../src/engine/crc64';
 import { fingerprintFile } from '../../../src/engine/fingerprint';
+import { resumeToFinish, type ResumeRun } from './resume-run';
 
 declare global {
   interface Window {
@@ -39,6 +40,8 @@ export interface BenchPage {
   seedCheckpoint(seed: { name: string; uploadId: string; partSize: number; doneParts: DonePart[] }): Promise<void>;
   /** Selects the file again with a fresh uploader (IndexedDB checkpoints) and stops at its first part request, unsent. */
   resumeToFirstPart(name: string): Promise<ResumeProbe>;
+  /** Selects the file again with a fresh uploader (IndexedDB checkpoints) and resumes it to Complete. */
+  resumeToFinish(name: string, verifyResumedParts: boolean): Promise<ResumeRun>;
 }
 
 function selectedFile(): File {
@@ -168,6 +171,10 @@ const bench: BenchPage = {
       uploader.destroy();
       hasher.dispose();
     }
+  },
+
+  resumeToFinish(name, verifyResumedParts) {
+    return resumeToFinish(selectedFile(), name, verifyResumedParts);
   },
 };
 
