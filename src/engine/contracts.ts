@@ -43,8 +43,12 @@ export interface ListedPart {
 /** Multipart control plane (ali-oss in browsers), bound to one set of credentials per call. */
 export interface OssControl {
   initiate(p: { credentials: Credentials; key: string; contentType: string; signal?: AbortSignal }): Promise<{ uploadId: string }>;
-  /** All pages. Throws with ossCode 'NoSuchUpload' when the upload is gone. */
-  listParts(p: { credentials: Credentials; key: string; uploadId: string; signal?: AbortSignal }): Promise<ListedPart[]>;
+  /**
+   * All pages. Throws with ossCode 'NoSuchUpload' when the upload is gone. `onPage`, when given,
+   * hears of each page as it arrives (`more`: pages follow), so a caller can act once the upload
+   * is known to exist.
+   */
+  listParts(p: { credentials: Credentials; key: string; uploadId: string; signal?: AbortSignal; onPage?: (more: boolean) => void }): Promise<ListedPart[]>;
   complete(p: {
     credentials: Credentials;
     key: string;

@@ -105,7 +105,7 @@ export function createOssControl(opts: OssControlOptions = {}): OssControl {
       return { uploadId: result.uploadId };
     },
 
-    async listParts({ credentials, key, uploadId, signal }) {
+    async listParts({ credentials, key, uploadId, signal, onPage }) {
       const listed: ListedPart[] = [];
       let marker: string | undefined;
       for (;;) {
@@ -114,7 +114,9 @@ export function createOssControl(opts: OssControlOptions = {}): OssControl {
         const page = await call(credentials, signal, (c) => c.listParts(key, uploadId, query));
         listed.push(...asArray(page.parts).map(toListedPart));
         // ali-oss passes the XML text through: IsTruncated is the string 'true' or 'false'.
-        if (String(page.isTruncated) !== 'true') return listed;
+        const more = String(page.isTruncated) === 'true';
+        onPage?.(more);
+        if (!more) return listed;
         const next = String(page.nextPartNumberMarker ?? '');
         if (next === '' || next === marker) {
           throw new EngineError('ListParts is truncated but gives no next marker', { status: 200, ossCode: 'InvalidListPartsResponse' });

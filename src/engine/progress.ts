@@ -55,6 +55,11 @@ export class ProgressTracker {
     this.#complete = false;
   }
 
+  /** Parts not sent by this run turned out to be on the server already. */
+  partsFound(size: number): void {
+    this.#doneBytes = Math.min(this.#total, this.#doneBytes + size);
+  }
+
   /** A part was aborted or failed: its bytes no longer count. */
   dropSlot(partNumber: number): void {
     this.#slots.delete(partNumber);

@@ -52,16 +52,19 @@ export interface FileToSend {
 }
 
 /**
- * Finds where a file's upload stands: a small file needs no server state; a large one
- * continues the multipart upload of a checkpoint with the same fingerprint, key and bucket
- * (after checking with the server), or starts a new one.
+ * Finds where a file's upload stands, before asking the server about parts: a small file needs no
+ * server state; a large one continues the multipart upload of a checkpoint with the same
+ * fingerprint, key and bucket, or starts a new one. A continued upload comes back as `saved`:
+ * only what the checkpoint claims, every part unverified, to be checked with `confirmSaved`.
  */
-export async function openSession(input: FileToSend, deps: EngineDeps, signal: AbortSignal): Promise<SessionOutcome> {
+export type LocatedSession = { outcome: SessionOutcome } | { saved: Session };
+
+export async function locateSession(input: FileToSend, deps: EngineDeps, signal: AbortSignal): Promise<LocatedSession> {
   const plan = planParts(input.file.size, deps.settings.partSize);
   const credentials = await withRetries(async (c) => c, retryContext(deps, signal));
   const key = input.target?.key ?? buildObjectKey(credentials.prefix, input.keyName);
   if (plan.single) {
-    return { session: { key, bucket: credentials.bucket, plan, uploadId: null, checkpoint: null, done: new Map(), unverified: new Map() }, resumed: false };
+    return { outcome: { session: { key, bucket: credentials.bucket, plan, uploadId: null, checkpoint: null, done: new Map(), unverified: new Map() }, resumed: false } };
   }
 
   const fingerprint = await deps.fingerprint(input.file);
@@ -70,27 +73,41 @@ export async function openSession(input: FileToSend, deps: EngineDeps, signal: A
   const saved = found && !input.checkpointInUse(found.id) ? found : undefined;
   const savedPlan = saved && saved.key === key && saved.bucket === credentials.bucket ? planParts(input.file.size, saved.partSize) : null;
   if (saved && savedPlan && !savedPlan.single && savedPlan.partSize === saved.partSize) {
-    const session: Session = {
-      key,
-      bucket: saved.bucket,
-      plan: savedPlan,
-      uploadId: saved.uploadId,
-      // A handle given now (the file picked again through the picker) replaces any older one.
-      checkpoint: input.handle ? { ...saved, handle: input.handle } : saved,
-      done: new Map(saved.doneParts.map((part) => [part.number, part])),
-      // Nothing from an earlier session is trusted until checked against this file.
-      unverified: new Map(saved.doneParts.map((part) => [part.number, { number: part.number, etag: part.etag, size: part.size }])),
+    return {
+      saved: {
+        key,
+        bucket: saved.bucket,
+        plan: savedPlan,
+        uploadId: saved.uploadId,
+        // A handle given now (the file picked again through the picker) replaces any older one.
+        checkpoint: input.handle ? { ...saved, handle: input.handle } : saved,
+        done: new Map(saved.doneParts.map((part) => [part.number, part])),
+        // Nothing from an earlier session is trusted until checked against this file.
+        unverified: new Map(saved.doneParts.map((part) => [part.number, { number: part.number, etag: part.etag, size: part.size }])),
+      },
     };
-    const outcome = await reconcileSession(session, input, deps, signal);
-    return { ...outcome, resumed: outcome.notice === undefined };
   }
   const changed = await changedUnfinished(input, { key, bucket: credentials.bucket, fingerprint }, deps);
   const session = await initiate(input, { key, bucket: credentials.bucket, plan, fingerprint }, deps, signal);
   return {
-    session,
-    resumed: false,
-    ...(changed ? { notice: { code: 'FILE_CHANGED', message: FILE_CHANGED_NOTICE, unfinishedId: changed.id } } : {}),
+    outcome: {
+      session,
+      resumed: false,
+      ...(changed ? { notice: { code: 'FILE_CHANGED', message: FILE_CHANGED_NOTICE, unfinishedId: changed.id } } : {}),
+    },
   };
+}
+
+/** Checks a saved session with the server (`reconcileSession`): resumed unless it had expired. */
+export async function confirmSaved(
+  saved: Session,
+  input: FileToSend,
+  deps: EngineDeps,
+  signal: AbortSignal,
+  onPage?: (more: boolean) => void,
+): Promise<SessionOutcome> {
+  const outcome = await reconcileSession(saved, input, deps, signal, onPage);
+  return { ...outcome, resumed: outcome.notice === undefined };
 }
 
 /**
@@ -123,13 +140,22 @@ async function changedUnfinished(
  * not already known to match the local file is marked unverified (or, with verification off,
  * trusted as before). An upload the server no longer knows starts over, with a notice.
  */
-export async function reconcileSession(session: Session, input: FileToSend, deps: EngineDeps, signal: AbortSignal): Promise<SessionOutcome> {
+export async function reconcileSession(
+  session: Session,
+  input: FileToSend,
+  deps: EngineDeps,
+  signal: AbortSignal,
+  onPage?: (more: boolean) => void,
+): Promise<SessionOutcome> {
   const { uploadId, checkpoint } = session;
   if (uploadId === null || checkpoint === null) return { session: { ...session, done: new Map(), unverified: new Map() }, resumed: false };
 
   let listed;
   try {
-    listed = await withRetries((c) => deps.control.listParts({ credentials: c, key: session.key, uploadId, signal }), retryContext(deps, signal));
+    listed = await withRetries(
+      (c) => deps.control.listParts({ credentials: c, key: session.key, uploadId, signal, ...(onPage ? { onPage } : {}) }),
+      retryContext(deps, signal),
+    );
   } catch (err) {
     if (!isNoSuchUpload(err)) throw err;
     await deps.writer.remove(checkpoint.id).catch(() => undefined);

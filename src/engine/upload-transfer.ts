@@ -19,16 +19,24 @@ export interface TransferHooks {
 /** Everything the upload hears while its parts move. */
 export type PartHooks = TransferHooks & VerificationHooks;
 
-/** A part to send again, whose local CRC is already known (so its bytes are not read twice for it). */
+/** A part to send (again); its local CRC, when already known, spares reading its bytes twice. */
 interface Resend {
   part: PlannedPart;
-  crc64: string;
+  crc64?: string;
 }
 
 /**
  * Sends the parts still missing and, at the same time, checks the parts reused from an earlier
  * session against the local file; a reused part that differs is sent again. Resolves when every
  * part is on the server and known to match the file; the first failure of either stops both.
+ *
+ * `listing` is given when the session is still only what its checkpoint claims: the parts the
+ * checkpoint lacks go out at once (they are needed whatever the server says), the claimed ones
+ * wait until the listing has settled the session. When it resolves false (the server no longer
+ * knows the upload) everything sent for that upload stops and this resolves false, for the
+ * caller to go on with the session started in its place. A part refused before the listing
+ * arrived fails the transfer only if the upload turns out to still exist (it may have been
+ * refused because the upload had expired).
  */
 export async function transferParts(
   session: Session,
@@ -37,28 +45,55 @@ export async function transferParts(
   deps: EngineDeps,
   signal: AbortSignal,
   hooks: PartHooks,
-): Promise<void> {
-  if (session.unverified.size === 0) return sendRemainingParts(session, file, rank, deps, signal, hooks);
+  listing?: Promise<boolean>,
+): Promise<boolean> {
+  if (!listing && session.unverified.size === 0) {
+    await sendRemainingParts(session, file, rank, deps, signal, hooks);
+    return true;
+  }
+  const claimed = listing ? [...session.done.keys()] : [];
   const stage = new AbortController();
   const stageSignal = AbortSignal.any([signal, stage.signal]);
   const resends = new AsyncQueue<Resend>();
   let failure: { error: unknown } | undefined;
+  let replaced = false;
   const fail = (error: unknown): void => {
     if (failure || stageSignal.aborted) return;
     failure = { error };
     stage.abort();
   };
-  const verifying = verifyReusedParts(session, file, deps, stageSignal, {
-    onMatch: hooks.onMatch,
-    onMismatch: (part, crc64) => {
-      hooks.onMismatch(part, crc64);
-      resends.push({ part, crc64 });
-    },
-  }).then(() => resends.close(), fail);
-  const sending = sendRemainingParts(session, file, rank, deps, stageSignal, hooks, resends).catch(fail);
+  const verifying = (listing ?? Promise.resolve(true))
+    .then(async (kept) => {
+      if (!kept) {
+        replaced = true;
+        stage.abort();
+        return;
+      }
+      stageSignal.throwIfAborted();
+      // Parts the checkpoint claimed but the server turned out to lack (or to hold at another size).
+      const planned = new Map(session.plan.parts.map((part) => [part.number, part]));
+      for (const number of claimed) {
+        const part = planned.get(number);
+        if (part && !session.done.has(number)) resends.push({ part });
+      }
+      await verifyReusedParts(session, file, deps, stageSignal, {
+        onMatch: hooks.onMatch,
+        onMismatch: (part, crc64) => {
+          hooks.onMismatch(part, crc64);
+          resends.push({ part, crc64 });
+        },
+      });
+      resends.close();
+    })
+    .catch(fail);
+  const sending = sendRemainingParts(session, file, rank, deps, stageSignal, hooks, resends).catch(async (error: unknown) => {
+    if (listing && !(await listing.catch(() => true))) return;
+    fail(error);
+  });
   await Promise.all([verifying, sending]);
   signal.throwIfAborted();
   if (failure) throw failure.error;
+  return !replaced;
 }
 
 /**
@@ -85,7 +120,9 @@ export async function sendRemainingParts(
     let release;
     let next: { part: PlannedPart; crc64?: string } | undefined;
     try {
-      const first = missing.shift();
+      // A part the server turned out to have meanwhile (see `transferParts`) is not sent.
+      let first = missing.shift();
+      while (first && session.done.has(first.number)) first = missing.shift();
       next = first ? { part: first } : await resends?.next(partSignal);
       if (!next) break;
       release = await deps.scheduler.acquire(rank, partSignal);

@@ -1,9 +1,11 @@
+import { abortError } from './abort';
 import type { EngineDeps } from './engine-deps';
 import { Emitter } from './event-emitter';
 import { ProgressTracker } from './progress';
 import { throttle, type Throttled } from './throttle';
 import { canTransition, isActive, isTerminal } from './upload-state';
-import { openSession, reconcileSession, type FileToSend, type Session, type SessionOutcome, withDoneParts } from './upload-session';
+import { confirmSaved, locateSession, reconcileSession, type FileToSend, type Session, type SessionOutcome, withDoneParts } from './upload-session';
+import { mergeSentDuringListing } from './early-parts';
 import { completeSession, transferParts, type PartHooks } from './upload-transfer';
 import { toUploadErrorInfo, UploadError } from './upload-errors';
 import { VerificationCounter } from './verification-counter';
@@ -61,6 +63,11 @@ export class FileUpload implements Upload {
   #resumed = false;
   #error: UploadErrorInfo | null = null;
   #notices: UploadNotice[] = [];
+  /**
+   * While a resumed session is still only what its checkpoint claims (the server's list not in
+   * yet): that session, and the parts this page has sent to it since.
+   */
+  #unconfirmed: { session: Session; sent: Map<number, DonePart> } | null = null;
   readonly #verification = new VerificationCounter((notice) => this.#notify(notice));
   #result: UploadResult | null = null;
   #finished = deferred<UploadResult>();
@@ -188,11 +195,16 @@ export class FileUpload implements Upload {
 
   async #execute(signal: AbortSignal): Promise<void> {
     try {
-      if (this.#needsPrepare) await this.#prepare(signal);
-      const session = this.#session;
+      const { listing } = this.#needsPrepare ? await this.#prepare(signal) : { listing: undefined };
+      let session = this.#session;
       if (!session) throw new Error('Upload prepared without a session');
       this.#advance('uploading', signal);
-      await transferParts(session, this.file, this.#rank, this.#deps, signal, this.#transferHooks(session, signal));
+      if (!(await transferParts(session, this.file, this.#rank, this.#deps, signal, this.#transferHooks(session, signal), listing))) {
+        // The resumed upload had expired on the server: the run goes on with the one started instead.
+        session = this.#session;
+        if (!session) throw new Error('Upload replaced without a session');
+        await transferParts(session, this.file, this.#rank, this.#deps, signal, this.#transferHooks(session, signal));
+      }
       this.#advance('completing', signal);
       const result = await this.#complete(session, signal);
       if (session.checkpoint) await this.#deps.writer.remove(session.checkpoint.id).catch(() => undefined);
@@ -204,25 +216,115 @@ export class FileUpload implements Upload {
     }
   }
 
-  /** Takes a request slot (staying `queued` until one is free) and finds out where the upload stands. */
-  async #prepare(signal: AbortSignal): Promise<void> {
+  /**
+   * Takes a request slot (staying `queued` until one is free) and finds out where the upload
+   * stands. A file found in a checkpoint is not held up by a long ListParts (up to ten requests
+   * for 10,000 parts): once its first page shows the upload exists and more pages follow, the
+   * session is taken as the checkpoint claims and the listing goes on, in this slot, while the
+   * parts the checkpoint lacks are sent; `listing` then tells whether the session stood (see
+   * `transferParts`). It is wrapped, as a promise returned bare would be awaited here.
+   */
+  async #prepare(signal: AbortSignal): Promise<{ listing: Promise<boolean> | undefined }> {
     const release = await this.#deps.scheduler.acquire(this.#rank, signal);
+    let listing: Promise<boolean> | undefined;
     try {
       this.#advance('preparing', signal);
-      const outcome = this.#session
-        ? await reconcileSession(this.#session, this.#input, this.#deps, signal)
-        : await openSession(this.#input, this.#deps, signal);
-      if (signal.aborted && this.#state === 'canceled') {
-        // Canceled while the server answered: what it created must go too.
-        await this.#discard(outcome.session);
-        signal.throwIfAborted();
+      if (this.#session) {
+        await this.#settleOrDiscard(await reconcileSession(this.#session, this.#input, this.#deps, signal), signal);
+        return { listing: undefined };
       }
-      // Also after a pause: the server upload (already checkpointed) is kept for the resume.
-      this.#adopt(outcome);
-      signal.throwIfAborted();
+      const located = await locateSession(this.#input, this.#deps, signal);
+      if ('outcome' in located) {
+        await this.#settleOrDiscard(located.outcome, signal);
+        return { listing: undefined };
+      }
+      const started = this.#listWhileSending(located.saved, signal);
+      listing = started.listing;
+      // A listing of one page is over as soon as it shows the upload exists: nothing to gain.
+      const early = await Promise.race([started.morePages.then(() => true), listing.then(() => false, () => false)]);
+      if (early) return { listing };
+      await listing;
+      return { listing: undefined };
     } finally {
-      release();
+      if (listing) void listing.catch(() => undefined).finally(release);
+      else release();
     }
+  }
+
+  /** Adopts what the server said, unless the upload was canceled meanwhile: then what it created must go too. */
+  async #settleOrDiscard(outcome: SessionOutcome, signal: AbortSignal): Promise<void> {
+    if (signal.aborted && this.#state === 'canceled') {
+      await this.#discard(outcome.session);
+      signal.throwIfAborted();
+    }
+    this.#settle(outcome, signal);
+  }
+
+  /** Also after a pause: the server upload (already checkpointed) is kept for the resume. */
+  #settle(outcome: SessionOutcome, signal: AbortSignal): void {
+    this.#adopt(outcome);
+    signal.throwIfAborted();
+  }
+
+  /** Takes the saved session as its checkpoint claims, and checks it with the server meanwhile. */
+  #listWhileSending(saved: Session, signal: AbortSignal): { listing: Promise<boolean>; morePages: Promise<void> } {
+    let more!: () => void;
+    const morePages = new Promise<void>((resolve) => (more = resolve));
+    const sent = new Map<number, DonePart>();
+    this.#unconfirmed = { session: saved, sent };
+    this.#session = saved;
+    this.#resumed = true;
+    let doneBytes = 0;
+    for (const part of saved.done.values()) doneBytes += part.size;
+    this.#tracker.reset(doneBytes);
+    this.#emitProgress();
+    const onPage = (pagesFollow: boolean): void => {
+      if (pagesFollow) more();
+    };
+    const listing = confirmSaved(saved, this.#input, this.#deps, signal, onPage).then(
+      async (outcome) => {
+        if (this.#unconfirmed?.session === saved) this.#unconfirmed = null;
+        if (outcome.session.uploadId !== saved.uploadId) {
+          // Expired: nothing sent for the old upload counts; a new one was started in its place,
+          // which goes too when this run no longer owns the upload (a newer run took over).
+          if (this.#session !== saved) {
+            await this.#discard(outcome.session);
+            throw abortError();
+          }
+          await this.#settleOrDiscard(outcome, signal);
+          return false;
+        }
+        // Stopped meanwhile: the list is left unused, and a later run lists again (a cancel has
+        // removed the checkpoint, which must not be written back).
+        signal.throwIfAborted();
+        this.#confirm(saved, mergeSentDuringListing(outcome.session, sent, this.#deps.clock.now()));
+        return true;
+      },
+      (err: unknown) => {
+        if (this.#unconfirmed?.session === saved) this.#unconfirmed = null;
+        throw err;
+      },
+    );
+    return { listing, morePages };
+  }
+
+  /** The server's list, merged with what this page sent meanwhile, becomes the session's state. */
+  #confirm(saved: Session, settled: Session): void {
+    let before = 0;
+    for (const part of saved.done.values()) before += part.size;
+    saved.done = settled.done;
+    saved.unverified = settled.unverified;
+    saved.checkpoint = settled.checkpoint;
+    if (settled.checkpoint) this.#deps.writer.save(settled.checkpoint);
+    this.#needsPrepare = false;
+    if (!this.#deps.store.persistent) this.#notify({ code: 'NOT_RESUMABLE', message: NOT_RESUMABLE_NOTICE });
+    this.#verification.startRun(settled.unverified.keys());
+    let after = 0;
+    for (const part of settled.done.values()) after += part.size;
+    // Parts in flight keep their bytes; only what counts as done moves.
+    if (after < before) this.#tracker.partUndone(before - after);
+    else this.#tracker.partsFound(after - before);
+    this.#emitProgress();
   }
 
   #adopt(outcome: SessionOutcome): void {
@@ -255,7 +357,8 @@ export class FileUpload implements Upload {
   #transferHooks(session: Session, signal: AbortSignal): PartHooks {
     return {
       onProgress: (partNumber, loaded) => {
-        if (signal.aborted) return;
+        // A part still going to an upload found expired counts for nothing.
+        if (signal.aborted || session !== this.#session) return;
         this.#tracker.setLoaded(partNumber, loaded);
         this.#emitProgress();
       },
@@ -292,6 +395,7 @@ export class FileUpload implements Upload {
     if (this.#state === 'canceled' || session !== this.#session) return;
     const known = session.done.has(part.number);
     session.done.set(part.number, part);
+    if (this.#unconfirmed?.session === session) this.#unconfirmed.sent.set(part.number, part);
     if (!known) this.#tracker.partDone(part.number, part.size);
     else this.#tracker.dropSlot(part.number);
     if (session.checkpoint) {

@@ -57,8 +57,11 @@ describe('createOssControl', () => {
           : xml(`<ListPartsResult><Bucket>uploads</Bucket><Key>${KEY}</Key><UploadId>UP-1</UploadId><PartNumberMarker>2</PartNumberMarker><NextPartNumberMarker>3</NextPartNumberMarker><MaxParts>2</MaxParts><IsTruncated>false</IsTruncated>${part(3)}</ListPartsResult>`);
       }),
     );
-    const parts = await createOssControl().listParts({ credentials, key: KEY, uploadId: 'UP-1' });
+    // Each page is announced as it arrives, saying whether more follow.
+    const pages: boolean[] = [];
+    const parts = await createOssControl().listParts({ credentials, key: KEY, uploadId: 'UP-1', onPage: (more) => pages.push(more) });
     expect(markers).toEqual([null, '2']);
+    expect(pages).toEqual([true, false]);
     expect(parts).toEqual([
       { number: 1, etag: '"E1"', size: 102400, crc64: '1000' },
       { number: 2, etag: '"E2"', size: 102400, crc64: '2000' },

@@ -103,6 +103,8 @@ export class FakeOss {
   readonly revoked = new Set<string>();
   /** Whether ListParts reports each part's CRC. */
   listsCrc = true;
+  /** Parts per ListParts page; all in one page when unset. */
+  listPageSize: number | undefined;
   #interceptors: Interceptor[] = [];
   #nextUpload = 1;
 
@@ -154,12 +156,19 @@ export class FakeOss {
       this.uploads.set(uploadId, { key, parts: new Map() });
       return { uploadId };
     },
-    listParts: async ({ credentials, key, uploadId, signal }) => {
-      await this.#enter({ op: 'listParts', key, uploadId, accessKeyId: credentials.accessKeyId, ...(signal ? { signal } : {}) });
-      const upload = this.#upload(uploadId);
-      return [...upload.parts.entries()]
-        .sort(([a], [b]) => a - b)
-        .map(([number, p]): ListedPart => ({ number, etag: p.etag, size: p.size, ...(this.listsCrc ? { crc64: p.crc64 } : {}) }));
+    listParts: async ({ credentials, key, uploadId, signal, onPage }) => {
+      const listed: ListedPart[] = [];
+      // One recorded call per page, as the real control plane makes one request per page.
+      for (;;) {
+        await this.#enter({ op: 'listParts', key, uploadId, accessKeyId: credentials.accessKeyId, ...(signal ? { signal } : {}) });
+        const after = listed.at(-1)?.number ?? 0;
+        const rest = [...this.#upload(uploadId).parts.entries()].filter(([number]) => number > after).sort(([a], [b]) => a - b);
+        const page = rest.slice(0, this.listPageSize ?? rest.length);
+        listed.push(...page.map(([number, p]): ListedPart => ({ number, etag: p.etag, size: p.size, ...(this.listsCrc ? { crc64: p.crc64 } : {}) })));
+        const more = rest.length > page.length;
+        onPage?.(more);
+        if (!more) return listed;
+      }
     },
     complete: async ({ credentials, key, uploadId, parts, signal }) => {
       const override = await this.#enter({ op: 'complete', key, uploadId, accessKeyId: credentials.accessKeyId, ...(signal ? { signal } : {}) });
