@@ -3,7 +3,7 @@
  * served by Vite as the app is. All figures come from one run; the machine is shared, so methods
  * are interleaved round by round and compared as ratios within a round (median over rounds).
  *
- * - throughput (BENCH_SIZE_MB, default 512): one raw presigned `fetch` PUT of the whole file, the
+ * - throughput (BENCH_SIZE_MB, default 1024): one raw presigned `fetch` PUT of the whole file, the
  *   engine with its defaults, and ali-oss `multipartUpload` (8 MiB × 5), 3 rounds;
  * - resume: from `add(file)` to the first new part request, for an upload with 9,999 of its
  *   10,000 parts on the server and in the IndexedDB checkpoint;
@@ -58,7 +58,7 @@ export const run: BenchSuite = async () => {
     await page.evaluate(() => window.bench.warmUp());
     const ctx: Context = { browser, page, stack, workDir };
     const rows: BenchRow[] = [];
-    if (parts.has('throughput')) rows.push(...(await throughput(ctx, sizeFromEnv('BENCH_SIZE_MB', 512))));
+    if (parts.has('throughput')) rows.push(...(await throughput(ctx, sizeFromEnv('BENCH_SIZE_MB', 1024))));
     if (parts.has('resume')) rows.push(await resume(ctx));
     if (parts.has('memory')) rows.push(...(await memory(ctx, sizeFromEnv('BENCH_MEMORY_SIZE_MB', 4096))));
     return rows;
@@ -163,7 +163,7 @@ async function resume({ page, stack, workDir }: Context): Promise<BenchRow> {
     return {
       name: `resume with ${RESUME_DONE.toLocaleString('en')} of ${RESUME_PARTS.toLocaleString('en')} parts done: add(file) → first new part request`,
       value: `${median(times).toFixed(0)} ms`,
-      note: `median of ${ROUNDS} (${times.map((t) => t.toFixed(0)).join(', ')} ms): fingerprint, IndexedDB checkpoint, ListParts ×${Math.ceil(RESUME_PARTS / 1000)} pages, reconcile; ${formatSize(probes[0]!.bytesAlreadyDone)} already done`,
+      note: `median of ${ROUNDS} (${times.map((t) => t.toFixed(0)).join(', ')} ms): fingerprint, IndexedDB checkpoint, first of ${Math.ceil(RESUME_PARTS / 1000)} ListParts pages (the rest is read while missing parts upload); ${formatSize(probes[0]!.bytesAlreadyDone)} already done`,
     };
   } finally {
     // Reported, not thrown: an error here must not hide the one that ended the measurement.
