@@ -18,7 +18,7 @@ import type { Browser, Page } from 'playwright-core';
 import { DEFAULT_PARALLEL, DEFAULT_PART_SIZE } from '../../src/engine';
 import { launchChromium } from './support/chromium';
 import { formatSize, median, MIB, sizeFromEnv } from './support/figures';
-import { startHarnessServer } from './support/harness-server';
+import { startHarnessServer } from '../support/harness-server';
 import { BENCH_PREFIX, startOssStack, type OssStack } from './support/oss-stack';
 import { chromiumProcesses, rssOf } from './support/process-memory';
 import { writeRandomFile } from './support/random-file';
@@ -47,7 +47,7 @@ export const run: BenchSuite = async () => {
   const parts = selectedParts();
   const workDir = await mkdtemp(join(tmpdir(), 'bench-browser-upload-'));
   const stack = await startOssStack(join(workDir, 'oss'));
-  const harness = await startHarnessServer(workDir);
+  const harness = await startHarnessServer({ page: 'test/bench/harness/index.html', tempDir: workDir });
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();

@@ -24,7 +24,7 @@ import type { ResumeRun } from './harness/resume-run';
 import { launchChromium } from './support/chromium';
 import { crc64OfFile } from './support/file-crc64';
 import { formatSize, median, sizeFromEnv } from './support/figures';
-import { startHarnessServer } from './support/harness-server';
+import { startHarnessServer } from '../support/harness-server';
 import { openHarnessPage } from './support/harness-page';
 import { linkTree } from './support/link-tree';
 import { BENCH_PREFIX, startOssStack } from './support/oss-stack';
@@ -60,7 +60,7 @@ export const run: BenchSuite = async () => {
   const workDir = await mkdtemp(join(tmpdir(), 'bench-verified-resume-'));
   try {
     const seeded = await seed(workDir, size);
-    const harness = await startHarnessServer(workDir);
+    const harness = await startHarnessServer({ page: 'test/bench/harness/index.html', tempDir: workDir });
     const browser = await launchChromium();
     try {
       const runs: Record<Variant, ResumeRun[]> = { verified: [], trusted: [] };

@@ -8,15 +8,15 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OSS from 'ali-oss';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createServer as createViteServer, type ViteDevServer } from 'vite';
 import { startLocalOss, type LocalOss } from '../../src/server/local-oss';
 import type { TokenResponse } from '../../src/shared/token-response';
 import type { Edges } from './harness/edges-harness';
 import { assumeLocalRole } from '../support/local-sts';
+import { startHarnessServer, type HarnessServer } from '../support/harness-server';
 
 const ROOT_ID = 'LTAIe2eRootKey';
 const ROOT_SECRET = 'e2eRootSecretValue';
@@ -27,7 +27,7 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-ne
 
 let tempDir: string;
 let oss: LocalOss;
-let vite: ViteDevServer;
+let harness: HarnessServer;
 let stall: { url: string; close(): Promise<void> };
 let browser: Browser;
 let page: Page;
@@ -92,14 +92,9 @@ beforeAll(async () => {
     now: () => Date.now() + serverSkewMs,
   });
   stall = await startStallServer();
-  vite = await createViteServer({
-    configFile: false,
-    root: resolve(import.meta.dirname, '../..'),
-    // Its own cache, so parallel runs and other checkouts never share pre-bundled deps.
-    cacheDir: join(tempDir, 'vite-cache'),
-    logLevel: 'warn',
-    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
-    optimizeDeps: { entries: ['test/engine/harness/index.html'], include: ['ali-oss', 'hash-wasm', 'idb-keyval'] },
+  harness = await startHarnessServer({
+    page: 'test/engine/harness/index.html',
+    tempDir,
     plugins: [
       {
         name: 'token-endpoint',
@@ -122,21 +117,18 @@ beforeAll(async () => {
       },
     ],
   });
-  await vite.listen();
-  const pageOrigin = vite.resolvedUrls?.local[0];
-  if (!pageOrigin) throw new Error('vite did not report its URL');
 
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   page = await browser.newPage();
   page.on('worker', (worker) => workerUrls.push(worker.url()));
   page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.goto(new URL('test/engine/harness/index.html', pageOrigin).href);
+  await page.goto(harness.pageUrl);
   await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
 });
 
 afterAll(async () => {
   await browser?.close();
-  await vite?.close();
+  await harness?.close();
   await stall?.close();
   await oss?.close();
   if (tempDir) await rm(tempDir, { recursive: true, force: true });

@@ -8,17 +8,17 @@
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import OSS from 'ali-oss';
 import { createCRC64 } from 'hash-wasm';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createServer as createViteServer, type ViteDevServer } from 'vite';
 import { startLocalOss, type LocalOss } from '../../src/server/local-oss';
 import type { TokenResponse } from '../../src/shared/token-response';
 import { sampleRanges } from '../../src/engine/fingerprint';
 import type { Core, Patch } from './core-harness/core-harness';
 import { assumeLocalRole } from '../support/local-sts';
+import { startHarnessServer, type HarnessServer } from '../support/harness-server';
 
 const ROOT_ID = 'LTAIcoreE2eRoot';
 const ROOT_SECRET = 'coreE2eRootSecretValue';
@@ -37,7 +37,7 @@ interface OssRequest {
 
 let tempDir: string;
 let oss: LocalOss;
-let vite: ViteDevServer;
+let harness: HarnessServer;
 let browser: Browser;
 let page: Page;
 let harnessUrl: string;
@@ -106,18 +106,8 @@ beforeAll(async () => {
     buckets: [BUCKET],
     region: REGION,
   });
-  vite = await createViteServer({
-    configFile: false,
-    root: resolve(import.meta.dirname, '../..'),
-    cacheDir: join(tempDir, 'vite-cache'),
-    logLevel: 'warn',
-    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
-    optimizeDeps: { entries: [HARNESS], include: ['ali-oss', 'hash-wasm', 'idb-keyval'] },
-  });
-  await vite.listen();
-  const origin = vite.resolvedUrls?.local[0];
-  if (!origin) throw new Error('vite did not report its URL');
-  harnessUrl = new URL(HARNESS, origin).href;
+  harness = await startHarnessServer({ page: HARNESS, tempDir });
+  harnessUrl = harness.pageUrl;
 
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   page = await browser.newPage();
@@ -132,7 +122,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await vite?.close();
+  await harness?.close();
   await oss?.close();
   if (tempDir) await rm(tempDir, { recursive: true, force: true });
 });

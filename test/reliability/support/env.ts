@@ -7,14 +7,14 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import OSS from 'ali-oss';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createServer as createViteServer, type ViteDevServer } from 'vite';
 import { startLocalOss, type LocalOss, type LocalOssOptions } from '../../../src/server/local-oss';
 import { issueStsCredentials } from '../../../src/server/local-oss/sts/token';
 import type { TokenResponse } from '../../../src/shared/token-response';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy';
+import { startHarnessServer } from '../../support/harness-server';
 
 export const MiB = 1024 * 1024;
 export const ROOT_ID = 'LTAIreliabilityRoot';
@@ -25,7 +25,6 @@ export const REGION = 'oss-cn-hangzhou';
 export const PREFIX = 'rel/';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const HARNESS = 'test/reliability/page/index.html';
-const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 
 /** Credentials the test hands to the page instead of a fresh AssumeRole (one call each). */
 export type CredentialsOverride = () => Promise<TokenResponse>;
@@ -77,9 +76,7 @@ export async function startReliabilityEnv(seed = 1): Promise<ReliabilityEnv> {
   };
   let oss = await startLocalOss(ossOptions);
   let proxy = await startFaultProxy({ target: oss.url, seed });
-  const vite = await startHarnessServer(tempDir);
-  const origin = vite.resolvedUrls?.local[0];
-  if (!origin) throw new Error('vite did not report its URL');
+  const harness = await startHarnessServer({ page: HARNESS, tempDir });
 
   const credentialOverrides: CredentialsOverride[] = [];
   let calls = 0;
@@ -119,7 +116,7 @@ export async function startReliabilityEnv(seed = 1): Promise<ReliabilityEnv> {
       await proxy.close();
       proxy = await startFaultProxy({ target: oss.url, seed: nextSeed });
     },
-    harnessUrl: new URL(HARNESS, origin).href,
+    harnessUrl: harness.pageUrl,
     clock,
     disk,
     credentialOverrides,
@@ -153,7 +150,7 @@ export async function startReliabilityEnv(seed = 1): Promise<ReliabilityEnv> {
       await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
     },
     async close() {
-      await vite.close();
+      await harness.close();
       await proxy.close();
       await oss.close();
       await rm(tempDir, { recursive: true, force: true });
@@ -162,19 +159,6 @@ export async function startReliabilityEnv(seed = 1): Promise<ReliabilityEnv> {
   return env;
 }
 
-async function startHarnessServer(tempDir: string): Promise<ViteDevServer> {
-  const vite = await createViteServer({
-    configFile: false,
-    root: REPO_ROOT,
-    cacheDir: join(tempDir, 'vite-cache'),
-    logLevel: 'warn',
-    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
-    // Pre-bundled at start, so Vite never reloads the page halfway through an upload.
-    optimizeDeps: { entries: [HARNESS], include: ['ali-oss', 'hash-wasm', 'idb-keyval'] },
-  });
-  await vite.listen();
-  return vite;
-}
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
