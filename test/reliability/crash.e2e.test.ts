@@ -15,6 +15,7 @@ import type { Page } from 'playwright-core';
 import type { Rel, StartOptions } from './page/reliability-page';
 import { launchKillableChromium, type KillableChromium } from './support/killable-chromium';
 import { MiB, PREFIX, expectedBytes, sha256, startReliabilityEnv, storedSha256, type ReliabilityEnv } from './support/env';
+import { seededRandom } from '../support/fault-proxy/random';
 
 const SOAK = process.env.SOAK === '1';
 const KILLS = SOAK ? 10 : 3;
@@ -36,18 +37,6 @@ afterAll(async () => {
   await env?.close();
 });
 
-/** Small deterministic generator (mulberry32), so kill points replay from the seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function openPage(profileDir: string): Promise<Page> {
   browserProcess = await launchKillableChromium(profileDir);
   const page = await browserProcess.context.newPage();
@@ -62,7 +51,7 @@ describe('the browser killed mid-upload', () => {
     const parts = size / PART_SIZE;
     const profileDir = join(env.tempDir, 'profile');
     await mkdir(profileDir, { recursive: true });
-    const random = seeded(SEED);
+    const random = seededRandom(SEED);
     // Slower parts, so several are always in flight when the kill comes.
     env.proxy.setFaults({ latencyMs: 100 });
     const before = env.proxy.stats();
