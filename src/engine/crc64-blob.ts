@@ -1,8 +1,12 @@
 import { createCRC64, createMD5 } from 'hash-wasm';
 import type { BlobDigest } from './contracts';
 
-/** Bytes read from the blob per step: large enough to amortise the read, small enough to stay light. */
-const CHUNK_BYTES = 4 * 1024 * 1024;
+/**
+ * Bytes per read. Reads go into one reused buffer (a BYOB reader), so hashing a part allocates
+ * nothing per chunk: fresh ArrayBuffers per read would pile up as garbage faster than the
+ * collector frees them, and Chromium reads a slice's stream twice as fast this way.
+ */
+const CHUNK_BYTES = 512 * 1024;
 
 /**
  * CRC-64/ECMA-182 of a blob as OSS reports it (decimal string) and, when asked, its MD5 (upper-case
@@ -15,12 +19,10 @@ export async function digestBlob(blob: Blob, opts: { md5: boolean }, isCancelled
   crc.init();
   const md5 = opts.md5 ? await createMD5() : undefined;
   md5?.init();
-  for (let offset = 0; offset < blob.size; offset += CHUNK_BYTES) {
-    if (isCancelled()) throw new DOMException('The operation was aborted.', 'AbortError');
-    const chunk = new Uint8Array(await blob.slice(offset, Math.min(offset + CHUNK_BYTES, blob.size)).arrayBuffer());
+  await readBlob(blob, isCancelled, (chunk) => {
     crc.update(chunk);
     md5?.update(chunk);
-  }
+  });
   const crc64 = hexToDecimal(crc.digest('hex'));
   return md5 ? { crc64, md5: md5.digest('hex').toUpperCase() } : { crc64 };
 }
@@ -32,4 +34,54 @@ export async function crc64OfBlob(blob: Blob, isCancelled: () => boolean = () =>
 
 export function hexToDecimal(hex: string): string {
   return BigInt(`0x${hex}`).toString(10);
+}
+
+/**
+ * Hands every byte of `blob` to `onChunk`, in order. The chunk is only valid during the call
+ * (its buffer is reused for the next read).
+ */
+export async function readBlob(blob: Blob, isCancelled: () => boolean, onChunk: (chunk: Uint8Array) => void): Promise<void> {
+  if (blob.size === 0) return;
+  const reader = byobReader(blob);
+  if (!reader) {
+    await readBlobBySlices(blob, isCancelled, onChunk);
+    return;
+  }
+  try {
+    let buffer = new ArrayBuffer(Math.min(CHUNK_BYTES, blob.size));
+    for (;;) {
+      throwIfCancelled(isCancelled);
+      const { done, value } = await reader.read(new Uint8Array(buffer));
+      if (!value) return; // the stream was cancelled
+      buffer = value.buffer as ArrayBuffer;
+      if (done) return;
+      onChunk(value);
+    }
+  } finally {
+    reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+}
+
+/** A reader that fills a given buffer, where `Blob.stream()` is a byte stream (Chromium, Firefox, Node). */
+function byobReader(blob: Blob): ReadableStreamBYOBReader | undefined {
+  if (typeof blob.stream !== 'function') return undefined;
+  try {
+    return blob.stream().getReader({ mode: 'byob' });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Fallback: one `arrayBuffer()` per chunk-sized slice. */
+async function readBlobBySlices(blob: Blob, isCancelled: () => boolean, onChunk: (chunk: Uint8Array) => void): Promise<void> {
+  const sliceBytes = 8 * CHUNK_BYTES;
+  for (let offset = 0; offset < blob.size; offset += sliceBytes) {
+    throwIfCancelled(isCancelled);
+    onChunk(new Uint8Array(await blob.slice(offset, Math.min(offset + sliceBytes, blob.size)).arrayBuffer()));
+  }
+}
+
+function throwIfCancelled(isCancelled: () => boolean): void {
+  if (isCancelled()) throw new DOMException('The operation was aborted.', 'AbortError');
 }
