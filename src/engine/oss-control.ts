@@ -2,6 +2,7 @@ import type { ListedPart, OssControl } from './contracts';
 import type { Credentials } from './types';
 import { EngineError, isAbortError } from './engine-error';
 import { raceAbort, throwIfAborted } from './abort';
+import { nextTask } from './next-task';
 
 /** Options an ali-oss client is built from, all taken from the credentials. */
 export interface OssClientOptions {
@@ -112,6 +113,8 @@ export function createOssControl(opts: OssControlOptions = {}): OssControl {
         const query: Record<string, string | number> = { 'max-parts': 1000 };
         if (marker !== undefined) query['part-number-marker'] = marker;
         const page = await call(credentials, signal, (c) => c.listParts(key, uploadId, query));
+        // ali-oss parsed the page in this task; what the upload does with it runs in the next one.
+        await nextTask();
         listed.push(...asArray(page.parts).map(toListedPart));
         // ali-oss passes the XML text through: IsTruncated is the string 'true' or 'false'.
         const more = String(page.isTruncated) === 'true';

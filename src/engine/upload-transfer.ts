@@ -1,6 +1,7 @@
 import { AsyncQueue } from './async-queue';
 import type { PlannedPart } from './contracts';
 import { retryContext, type EngineDeps } from './engine-deps';
+import { nextTask } from './next-task';
 import { partLength } from './part-plan';
 import { verifyReusedParts, type VerificationHooks } from './resume-verification';
 import { withRetries } from './retry-loop';
@@ -172,6 +173,9 @@ async function sendPart(
   });
 
   const attempt = async (credentials: Credentials): Promise<DonePart> => {
+    // Signing and starting the XHR each get a task of their own: several parts starting at once
+    // would otherwise run as one long task on the main thread.
+    await nextTask();
     if (readFailure) throw readFailure.error;
     const url = await deps.control.signPutUrl({
       credentials,
@@ -179,6 +183,8 @@ async function sendPart(
       ...(whole ? {} : { uploadId: session.uploadId as string, partNumber: part.number }),
       ...(contentType ? { contentType } : {}),
     });
+    await nextTask();
+    signal.throwIfAborted();
     const sent = await deps.transport
       .put({
         url,
