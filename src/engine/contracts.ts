@@ -95,10 +95,11 @@ export interface Crc64Hasher {
   /** Decimal string as OSS returns it. */
   crc64(blob: Blob, signal?: AbortSignal): Promise<string>;
   /**
-   * CRC-64 and, with `md5`, MD5 too, reading the blob once. `background` jobs yield to the others
-   * (the CRCs of parts being sent), so checking resumed parts never holds up sending.
+   * CRC-64 and, with `md5`, MD5 too, of each of the consecutive spans of `blob` whose sizes are
+   * `spans` (adding up to `blob.size`), reading the blob once. `background` jobs yield to the
+   * others (the CRCs of parts being sent), so checking resumed parts never holds up sending.
    */
-  digest(blob: Blob, opts: { md5: boolean; background?: boolean }, signal?: AbortSignal): Promise<BlobDigest>;
+  digestSpans(blob: Blob, spans: readonly number[], opts: { md5: boolean; background?: boolean }, signal?: AbortSignal): Promise<BlobDigest[]>;
   /** CRC of the concatenation, from part CRCs and sizes, in order. */
   combine(parts: Array<{ crc64: string; size: number }>): string;
 }

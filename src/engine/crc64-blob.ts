@@ -14,17 +14,52 @@ const CHUNK_BYTES = 512 * 1024;
  * parts of any size. `isCancelled` is checked between chunks.
  */
 export async function digestBlob(blob: Blob, opts: { md5: boolean }, isCancelled: () => boolean = () => false): Promise<BlobDigest> {
+  const [digest] = await digestSpans(blob, [blob.size], opts, isCancelled);
+  return digest!;
+}
+
+/**
+ * The digests (as `digestBlob`) of consecutive spans of `blob`, whose sizes, in order, add up to
+ * `blob.size`, from one read of the blob. Reading a run of parts as one stream is several times
+ * faster in Chromium than opening each part's slice on its own.
+ */
+export async function digestSpans(blob: Blob, spans: readonly number[], opts: { md5: boolean }, isCancelled: () => boolean = () => false): Promise<BlobDigest[]> {
+  if (spans.some((span) => !Number.isInteger(span) || span < 0) || spans.reduce((a, b) => a + b, 0) !== blob.size) {
+    throw new RangeError(`spans must be sizes adding up to the blob's ${blob.size} bytes`);
+  }
   // hash-wasm's default polynomial is the reflected ECMA-182 one OSS uses.
   const crc = await createCRC64();
-  crc.init();
   const md5 = opts.md5 ? await createMD5() : undefined;
-  md5?.init();
+  const digests: BlobDigest[] = [];
+  let span = 0;
+  let left = spans[0] ?? 0;
+  const start = (): void => {
+    crc.init();
+    md5?.init();
+  };
+  // A span ends: take its digests and start the next one (empty spans end at once).
+  const finishSpans = (): void => {
+    while (left === 0 && span < spans.length) {
+      const crc64 = hexToDecimal(crc.digest('hex'));
+      digests.push(md5 ? { crc64, md5: md5.digest('hex').toUpperCase() } : { crc64 });
+      start();
+      span++;
+      left = spans[span] ?? 0;
+    }
+  };
+  start();
+  finishSpans();
   await readBlob(blob, isCancelled, (chunk) => {
-    crc.update(chunk);
-    md5?.update(chunk);
+    for (let offset = 0; offset < chunk.length; ) {
+      const piece = chunk.subarray(offset, offset + Math.min(left, chunk.length - offset));
+      crc.update(piece);
+      md5?.update(piece);
+      offset += piece.length;
+      left -= piece.length;
+      finishSpans();
+    }
   });
-  const crc64 = hexToDecimal(crc.digest('hex'));
-  return md5 ? { crc64, md5: md5.digest('hex').toUpperCase() } : { crc64 };
+  return digests;
 }
 
 /** CRC-64 alone; see `digestBlob`. */

@@ -1,6 +1,6 @@
 import type { BlobDigest, Crc64Hasher } from './contracts';
 import type { Crc64Request, Crc64Response } from './crc64-messages';
-import { digestBlob } from './crc64-blob';
+import { digestSpans } from './crc64-blob';
 import { abortError, raceAbort } from './abort';
 import { crc64Concat } from '../shared/crc64-combine';
 
@@ -24,7 +24,7 @@ export interface DisposableCrc64Hasher extends Crc64Hasher {
 export function createCrc64Hasher(opts: Crc64HasherOptions = {}): DisposableCrc64Hasher {
   let pool = typeof Worker === 'undefined' ? undefined : createWorkerPool(opts.workers ?? defaultWorkerCount(), opts.createWorker ?? startBundledWorker);
 
-  async function digest(blob: Blob, request: JobRequest, signal: AbortSignal | undefined): Promise<BlobDigest> {
+  async function digest(blob: Blob, request: JobRequest, signal: AbortSignal | undefined): Promise<BlobDigest[]> {
     if (signal?.aborted) throw abortError();
     if (pool && !pool.broken) {
       try {
@@ -33,15 +33,16 @@ export function createCrc64Hasher(opts: Crc64HasherOptions = {}): DisposableCrc6
         if (!(err instanceof WorkerUnavailableError)) throw err;
       }
     }
-    return raceAbort(digestBlob(blob, { md5: request.md5 }, () => signal?.aborted === true), signal);
+    return raceAbort(digestSpans(blob, request.spans, { md5: request.md5 }, () => signal?.aborted === true), signal);
   }
 
   return {
     async crc64(blob, signal) {
-      return (await digest(blob, { md5: false, background: false }, signal)).crc64;
+      const [only] = await digest(blob, { spans: [blob.size], md5: false, background: false }, signal);
+      return only!.crc64;
     },
-    digest(blob, request, signal) {
-      return digest(blob, { md5: request.md5, background: request.background === true }, signal);
+    digestSpans(blob, spans, request, signal) {
+      return digest(blob, { spans, md5: request.md5, background: request.background === true }, signal);
     },
     combine(parts) {
       return crc64Concat(parts.map((p) => ({ crc64: BigInt(p.crc64), size: p.size }))).toString(10);
@@ -69,6 +70,8 @@ class WorkerUnavailableError extends Error {
 }
 
 interface JobRequest {
+  /** Sizes of the consecutive spans of the blob to hash apart. */
+  spans: readonly number[];
   md5: boolean;
   /** Waits behind every job that is not. */
   background: boolean;
@@ -79,7 +82,7 @@ interface Job extends JobRequest {
   blob: Blob;
   signal: AbortSignal | undefined;
   onAbort: () => void;
-  resolve: (digest: BlobDigest) => void;
+  resolve: (digests: BlobDigest[]) => void;
   reject: (err: unknown) => void;
   settled: boolean;
 }
@@ -92,7 +95,7 @@ interface Slot {
 
 interface WorkerPool {
   readonly broken: boolean;
-  run(blob: Blob, request: JobRequest, signal: AbortSignal | undefined): Promise<BlobDigest>;
+  run(blob: Blob, request: JobRequest, signal: AbortSignal | undefined): Promise<BlobDigest[]>;
   dispose(): void;
 }
 
@@ -132,7 +135,7 @@ function createWorkerPool(size: number, startWorker: () => Worker): WorkerPool {
       slot.job = undefined;
       const response = event.data;
       if ('error' in response) settle(job, () => job.reject(new DOMException(response.error.message, response.error.name)));
-      else settle(job, () => job.resolve(response.md5 === undefined ? { crc64: response.crc64 } : { crc64: response.crc64, md5: response.md5 }));
+      else settle(job, () => job.resolve(response.digests));
       pump();
     };
     // A script that fails to load or a crashed worker: nothing this pool sends will be answered.
@@ -157,7 +160,7 @@ function createWorkerPool(size: number, startWorker: () => Worker): WorkerPool {
       if (!slot) return;
       const job = queue.shift()!;
       slot.job = job;
-      slot.worker.postMessage({ id: job.id, blob: job.blob, ...(job.md5 ? { md5: true } : {}) } satisfies Crc64Request);
+      slot.worker.postMessage({ id: job.id, blob: job.blob, spans: [...job.spans], ...(job.md5 ? { md5: true } : {}) } satisfies Crc64Request);
     }
   }
 
@@ -166,7 +169,7 @@ function createWorkerPool(size: number, startWorker: () => Worker): WorkerPool {
       return broken;
     },
     run(blob, request, signal) {
-      return new Promise<BlobDigest>((resolve, reject) => {
+      return new Promise<BlobDigest[]>((resolve, reject) => {
         const job: Job = {
           ...request,
           id: nextId++,

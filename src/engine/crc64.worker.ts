@@ -1,9 +1,9 @@
 /**
- * Module worker hashing parts off the main thread. Messages in: `{ id, blob, md5? }` to hash (CRC-64,
- * plus MD5 when asked), `{ id, cancel: true }` to stop one early. Messages out: `{ id, crc64, md5? }`
- * or `{ id, error }`.
+ * Module worker hashing parts off the main thread. Messages in: `{ id, blob, spans, md5? }` to hash
+ * (CRC-64 of each span, plus MD5 when asked), `{ id, cancel: true }` to stop one early. Messages out:
+ * `{ id, digests }` or `{ id, error }`.
  */
-import { digestBlob } from './crc64-blob';
+import { digestSpans } from './crc64-blob';
 import type { Crc64Request, Crc64Response } from './crc64-messages';
 
 interface WorkerScope {
@@ -22,9 +22,9 @@ scope.onmessage = (event) => {
     return;
   }
   running.set(request.id, false);
-  digestBlob(request.blob, { md5: request.md5 === true }, () => running.get(request.id) === true)
+  digestSpans(request.blob, request.spans, { md5: request.md5 === true }, () => running.get(request.id) === true)
     .then(
-      (digest) => scope.postMessage({ id: request.id, ...digest }),
+      (digests) => scope.postMessage({ id: request.id, digests }),
       (err: unknown) => {
         const e = err as { name?: unknown; message?: unknown } | null;
         scope.postMessage({ id: request.id, error: { name: String(e?.name ?? 'Error'), message: String(e?.message ?? err) } });

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCrc64Hasher } from '../../src/engine/crc64';
-import { digestBlob } from '../../src/engine/crc64-blob';
+import { digestBlob, digestSpans } from '../../src/engine/crc64-blob';
 import type { Crc64Request, Crc64Response } from '../../src/engine/crc64-messages';
 
 const text = (s: string) => new Blob([s]);
@@ -41,8 +41,8 @@ describe('crc64 on the main thread (no Worker, as in Node)', () => {
   });
 
   it('gives the MD5 (upper-case hex, as in an ETag) with the CRC when asked, and only then', async () => {
-    expect(await hasher.digest(text('123456789'), { md5: true })).toEqual({ crc64: '11051210869376104954', md5: '25F9E794323B453885F5181F1B624D0B' });
-    expect(await hasher.digest(text('123456789'), { md5: false })).toEqual({ crc64: '11051210869376104954' });
+    expect(await hasher.digestSpans(text('123456789'), [9], { md5: true })).toEqual([{ crc64: '11051210869376104954', md5: '25F9E794323B453885F5181F1B624D0B' }]);
+    expect(await hasher.digestSpans(text('123456789'), [9], { md5: false })).toEqual([{ crc64: '11051210869376104954' }]);
   });
 
   it('reads a multi-chunk blob once, as one stream, for both hashes', async () => {
@@ -82,6 +82,26 @@ describe('crc64 on the main thread (no Worker, as in Node)', () => {
     expect(digest.md5).toBe(createHash('md5').update(data).digest('hex').toUpperCase());
   });
 
+  it('hashes consecutive spans apart from one read, chunk boundaries anywhere', async () => {
+    const data = new Uint8Array(randomBytes(3 * 1024 * 1024 + 11));
+    const spans = [0, 1, 700_000, 0, 1024 * 1024, data.length - 700_001 - 1024 * 1024];
+    const digests = await hasher.digestSpans(new Blob([data]), spans, { md5: true });
+    let offset = 0;
+    const expected = [];
+    for (const span of spans) {
+      const piece = data.subarray(offset, offset + span);
+      offset += span;
+      expected.push({ crc64: await hasher.crc64(new Blob([piece])), md5: createHash('md5').update(piece).digest('hex').toUpperCase() });
+    }
+    expect(digests).toEqual(expected);
+    expect(hasher.combine(digests.map((d, i) => ({ crc64: d.crc64, size: spans[i]! })))).toBe(await hasher.crc64(new Blob([data])));
+  });
+
+  it('refuses spans that do not add up to the blob', async () => {
+    await expect(digestSpans(text('12345'), [2, 2], { md5: false })).rejects.toThrow(RangeError);
+    await expect(digestSpans(text('12345'), [6, -1], { md5: false })).rejects.toThrow(RangeError);
+  });
+
   it('combines an empty list to 0', () => {
     expect(hasher.combine([])).toBe('0');
   });
@@ -103,7 +123,7 @@ class InProcessWorker {
   postMessage(request: Crc64Request): void {
     this.received.push(request);
     if ('cancel' in request) return;
-    void digestBlob(request.blob, { md5: request.md5 === true }).then((digest) => this.onmessage?.({ data: { id: request.id, ...digest } } as MessageEvent<Crc64Response>));
+    void digestSpans(request.blob, request.spans, { md5: request.md5 === true }).then((digests) => this.onmessage?.({ data: { id: request.id, digests } } as MessageEvent<Crc64Response>));
   }
   terminate(): void {
     this.terminated = true;
@@ -151,7 +171,7 @@ describe('crc64 in workers', () => {
     vi.stubGlobal('Worker', InProcessWorker);
     const worker = new InProcessWorker();
     const hasher = createCrc64Hasher({ workers: 1, createWorker: () => worker as unknown as Worker });
-    expect(await hasher.digest(text('123456789'), { md5: true })).toEqual({ crc64: '11051210869376104954', md5: '25F9E794323B453885F5181F1B624D0B' });
+    expect(await hasher.digestSpans(text('123456789'), [9], { md5: true })).toEqual([{ crc64: '11051210869376104954', md5: '25F9E794323B453885F5181F1B624D0B' }]);
     expect(await hasher.crc64(text('123456789'))).toBe('11051210869376104954');
     expect(worker.received.map((r) => 'md5' in r)).toEqual([true, false]);
   });
@@ -161,10 +181,10 @@ describe('crc64 in workers', () => {
     const worker = new InProcessWorker();
     const hasher = createCrc64Hasher({ workers: 1, createWorker: () => worker as unknown as Worker });
     const jobs = [
-      hasher.digest(text('a'), { md5: false, background: true }),
-      hasher.digest(text('b'), { md5: false, background: true }),
+      hasher.digestSpans(text('a'), [1], { md5: false, background: true }),
+      hasher.digestSpans(text('b'), [1], { md5: false, background: true }),
       hasher.crc64(text('c')),
-      hasher.digest(text('d'), { md5: false, background: true }),
+      hasher.digestSpans(text('d'), [1], { md5: false, background: true }),
       hasher.crc64(text('e')),
     ];
     await Promise.all(jobs);

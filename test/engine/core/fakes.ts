@@ -265,8 +265,8 @@ export function fakeCredentials(accessKeyId: string): Credentials {
 export class FakeHasher implements Crc64Hasher {
   /** `crc64` calls (parts being sent, or checks with verification off). */
   calls = 0;
-  /** `digest` calls (checks of reused parts), in order. */
-  readonly digests: Array<{ size: number; md5: boolean; background: boolean }> = [];
+  /** `digestSpans` calls (checks of runs of reused parts), in order. */
+  readonly digests: Array<{ spans: number[]; md5: boolean; background: boolean }> = [];
   /** Lets a test hold or fail a check. */
   beforeDigest: ((blob: Blob, signal?: AbortSignal) => Promise<void>) | undefined;
   async crc64(blob: Blob, signal?: AbortSignal): Promise<string> {
@@ -274,12 +274,23 @@ export class FakeHasher implements Crc64Hasher {
     if (signal?.aborted) throw abortError();
     return byteSum(blob);
   }
-  async digest(blob: Blob, opts: { md5: boolean; background?: boolean }, signal?: AbortSignal): Promise<BlobDigest> {
-    this.digests.push({ size: blob.size, md5: opts.md5, background: opts.background === true });
+  async digestSpans(blob: Blob, spans: readonly number[], opts: { md5: boolean; background?: boolean }, signal?: AbortSignal): Promise<BlobDigest[]> {
+    this.digests.push({ spans: [...spans], md5: opts.md5, background: opts.background === true });
     await this.beforeDigest?.(blob, signal);
     if (signal?.aborted) throw abortError();
-    const crc64 = await byteSum(blob);
-    return opts.md5 ? { crc64, md5: await md5Hex(blob) } : { crc64 };
+    const digests: BlobDigest[] = [];
+    let offset = 0;
+    for (const span of spans) {
+      const piece = blob.slice(offset, offset + span);
+      offset += span;
+      const crc64 = await byteSum(piece);
+      digests.push(opts.md5 ? { crc64, md5: await md5Hex(piece) } : { crc64 });
+    }
+    return digests;
+  }
+  /** Parts checked, each counted once per check. */
+  get partsDigested(): number {
+    return this.digests.reduce((sum, d) => sum + d.spans.length, 0);
   }
   combine(parts: Array<{ crc64: string; size: number }>): string {
     return String(parts.reduce((sum, p) => sum + Number(p.crc64), 0));

@@ -1,5 +1,5 @@
 import { afterEach, describe, it, expect, vi } from 'vitest';
-import { digestBlob } from '../../../src/engine/crc64-blob';
+import { digestSpans } from '../../../src/engine/crc64-blob';
 import type { Crc64Request, Crc64Response } from '../../../src/engine/crc64-messages';
 import { EngineError } from '../../../src/engine/engine-error';
 import type { Upload, UploadSnapshot } from '../../../src/engine/types';
@@ -176,7 +176,7 @@ describe('destroy', () => {
     uploader.destroy();
     expect(workers.every((w) => w.terminated)).toBe(true);
 
-    const given = { crc64: vi.fn(), digest: vi.fn(), combine: vi.fn(), dispose: vi.fn() };
+    const given = { crc64: vi.fn(), digestSpans: vi.fn(), combine: vi.fn(), dispose: vi.fn() };
     const { uploader: withGiven } = await createRig({ hasher: given });
     withGiven.destroy();
     expect(given.dispose).not.toHaveBeenCalled();
@@ -190,7 +190,7 @@ class AnsweringWorker {
   terminated = false;
   postMessage(request: Crc64Request): void {
     if ('cancel' in request) return;
-    void digestBlob(request.blob, { md5: request.md5 === true }).then((digest) => this.onmessage?.({ data: { id: request.id, ...digest } } as MessageEvent<Crc64Response>));
+    void digestSpans(request.blob, request.spans, { md5: request.md5 === true }).then((digests) => this.onmessage?.({ data: { id: request.id, digests } } as MessageEvent<Crc64Response>));
   }
   terminate(): void {
     this.terminated = true;
