@@ -5,7 +5,7 @@ import { abortError, raceAbort } from './abort';
 import { crc64Concat } from '../shared/crc64-combine';
 
 export interface Crc64HasherOptions {
-  /** Workers at most (default: 2, or 1 on a single-core machine). */
+  /** Workers at most (default: one less than the cores, between 1 and 2). */
   workers?: number;
   /** Starts a worker; default: the bundled `crc64.worker.ts`. */
   createWorker?: () => Worker;
@@ -54,9 +54,10 @@ export function createCrc64Hasher(opts: Crc64HasherOptions = {}): DisposableCrc6
   };
 }
 
+/** One core is left to the page (and the browser sending the parts): at most 2, and one on a dual-core machine. */
 function defaultWorkerCount(): number {
   const cores = typeof navigator === 'undefined' ? 2 : (navigator.hardwareConcurrency ?? 2);
-  return cores > 1 ? 2 : 1;
+  return Math.max(1, Math.min(2, cores - 1));
 }
 
 function startBundledWorker(): Worker {
