@@ -3,7 +3,7 @@
  * served by Vite as the app is. All figures come from one run; the machine is shared, so methods
  * are interleaved round by round and compared as ratios within a round (median over rounds).
  *
- * - throughput (BENCH_SIZE_MB, default 1024): one raw presigned `fetch` PUT of the whole file, the
+ * - throughput (BENCH_SIZE_MB, default 512, the size the engine's targets are set for): one raw presigned `fetch` PUT of the whole file, the
  *   engine with its defaults, and ali-oss `multipartUpload` (8 MiB × 5), 3 rounds;
  * - resume: from `add(file)` to the first new part request, for an upload with 9,999 of its
  *   10,000 parts on the server and in the IndexedDB checkpoint;
@@ -58,7 +58,7 @@ export const run: BenchSuite = async () => {
     await page.evaluate(() => window.bench.warmUp());
     const ctx: Context = { browser, page, stack, workDir };
     const rows: BenchRow[] = [];
-    if (parts.has('throughput')) rows.push(...(await throughput(ctx, sizeFromEnv('BENCH_SIZE_MB', 1024))));
+    if (parts.has('throughput')) rows.push(...(await throughput(ctx, sizeFromEnv('BENCH_SIZE_MB', 512))));
     if (parts.has('resume')) rows.push(await resume(ctx));
     if (parts.has('memory')) rows.push(...(await memory(ctx, sizeFromEnv('BENCH_MEMORY_SIZE_MB', 4096))));
     return rows;
