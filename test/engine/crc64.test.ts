@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCrc64Hasher } from '../../src/engine/crc64';
 import { digestBlob, digestSpans } from '../../src/engine/crc64-blob';
-import type { Crc64Request, Crc64Response } from '../../src/engine/crc64-messages';
+import type { Crc64Request } from '../../src/engine/crc64-messages';
+import { InProcessWorker } from './support/in-process-worker';
 
 const text = (s: string) => new Blob([s]);
 
@@ -112,23 +113,6 @@ describe('crc64 on the main thread (no Worker, as in Node)', () => {
     await expect(hasher.crc64(text('x'), controller.signal)).rejects.toMatchObject({ name: 'AbortError' });
   });
 });
-
-/** Runs the worker's job in-process, asynchronously, like a real worker would. */
-class InProcessWorker {
-  onmessage: ((event: MessageEvent<Crc64Response>) => void) | null = null;
-  onerror: ((event: { preventDefault(): void }) => void) | null = null;
-  received: Crc64Request[] = [];
-  terminated = false;
-
-  postMessage(request: Crc64Request): void {
-    this.received.push(request);
-    if ('cancel' in request) return;
-    void digestSpans(request.blob, request.spans, { md5: request.md5 === true }).then((digests) => this.onmessage?.({ data: { id: request.id, digests } } as MessageEvent<Crc64Response>));
-  }
-  terminate(): void {
-    this.terminated = true;
-  }
-}
 
 /** A worker whose script fails to load. */
 class BrokenWorker extends InProcessWorker {

@@ -1,10 +1,9 @@
 import { afterEach, describe, it, expect, vi } from 'vitest';
-import { digestSpans } from '../../../src/engine/crc64-blob';
-import type { Crc64Request, Crc64Response } from '../../../src/engine/crc64-messages';
 import { EngineError } from '../../../src/engine/engine-error';
 import type { Upload, UploadSnapshot } from '../../../src/engine/types';
 import type { PageEvents } from '../../../src/engine/uploader';
 import { createRig, Gate, KiB, makeFile, settle } from './fakes';
+import { InProcessWorker } from '../support/in-process-worker';
 
 describe('queue', () => {
   it('keeps parts in flight across all uploads within `parallel`', async () => {
@@ -158,10 +157,10 @@ describe('destroy', () => {
   });
 
   it('stops the workers of the default hasher, but leaves a hasher passed in alone', async () => {
-    const workers: AnsweringWorker[] = [];
+    const workers: InProcessWorker[] = [];
     vi.stubGlobal(
       'Worker',
-      class extends AnsweringWorker {
+      class extends InProcessWorker {
         constructor() {
           super();
           workers.push(this);
@@ -182,17 +181,3 @@ describe('destroy', () => {
     expect(given.dispose).not.toHaveBeenCalled();
   });
 });
-
-/** Stands in for the bundled hashing worker: answers each job in-process. */
-class AnsweringWorker {
-  onmessage: ((event: MessageEvent<Crc64Response>) => void) | null = null;
-  onerror: ((event: { preventDefault(): void }) => void) | null = null;
-  terminated = false;
-  postMessage(request: Crc64Request): void {
-    if ('cancel' in request) return;
-    void digestSpans(request.blob, request.spans, { md5: request.md5 === true }).then((digests) => this.onmessage?.({ data: { id: request.id, digests } } as MessageEvent<Crc64Response>));
-  }
-  terminate(): void {
-    this.terminated = true;
-  }
-}
