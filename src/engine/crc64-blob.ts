@@ -62,11 +62,6 @@ export async function digestSpans(blob: Blob, spans: readonly number[], opts: { 
   return digests;
 }
 
-/** CRC-64 alone; see `digestBlob`. */
-export async function crc64OfBlob(blob: Blob, isCancelled: () => boolean = () => false): Promise<string> {
-  return (await digestBlob(blob, { md5: false }, isCancelled)).crc64;
-}
-
 export function hexToDecimal(hex: string): string {
   return BigInt(`0x${hex}`).toString(10);
 }
@@ -75,7 +70,7 @@ export function hexToDecimal(hex: string): string {
  * Hands every byte of `blob` to `onChunk`, in order. The chunk is only valid during the call
  * (its buffer is reused for the next read).
  */
-export async function readBlob(blob: Blob, isCancelled: () => boolean, onChunk: (chunk: Uint8Array) => void): Promise<void> {
+async function readBlob(blob: Blob, isCancelled: () => boolean, onChunk: (chunk: Uint8Array) => void): Promise<void> {
   if (blob.size === 0) return;
   const reader = byobReader(blob);
   if (!reader) {

@@ -1,5 +1,6 @@
 import type { BlobDigest, ListedPart, PlannedPart } from './contracts';
 import type { EngineDeps } from './engine-deps';
+import { partLength } from './part-plan';
 import type { Session } from './upload-session';
 
 /** Runs hashed at once: enough to keep both workers busy, few enough to leave room for parts being sent. */
@@ -39,7 +40,7 @@ export async function verifyReusedParts(session: Session, file: File, deps: Engi
     for (let run = pending.shift(); run; run = pending.shift()) {
       const first = run.parts[0]!.part;
       const last = run.parts[run.parts.length - 1]!.part;
-      const spans = run.parts.map(({ part }) => part.end - part.start);
+      const spans = run.parts.map(({ part }) => partLength(part));
       const digests = await deps.hasher.digestSpans(file.slice(first.start, last.end), spans, { md5: run.md5, background: true }, signal);
       signal.throwIfAborted();
       run.parts.forEach(({ claim, part }, i) => {
@@ -62,7 +63,7 @@ function runsOf(session: Session): Run[] {
   for (const claim of claims) {
     const part = planned.get(claim.number);
     if (!part) continue;
-    const size = part.end - part.start;
+    const size = partLength(part);
     const previous = current?.parts[current.parts.length - 1]?.part;
     if (!current || !previous || previous.end !== part.start || bytes + size > RUN_BYTES) {
       current = { parts: [], md5: false };
