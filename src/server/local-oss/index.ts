@@ -61,11 +61,17 @@ export async function startLocalOss(options: LocalOssOptions): Promise<LocalOss>
   };
   const storage = await Storage.open(options.dataDir, options.buckets, options.storage);
   let url = '';
-  const oss = await listenLoopback(
-    createOssListener({ storage, auth, cors: new CorsRule(options.corsAllowedOrigins ?? ['*']), now, endpoint: () => url }),
-    options.port ?? 0,
-    options.host,
-  );
+  let oss: Listening;
+  try {
+    oss = await listenLoopback(
+      createOssListener({ storage, auth, cors: new CorsRule(options.corsAllowedOrigins ?? ['*']), now, endpoint: () => url }),
+      options.port ?? 0,
+      options.host,
+    );
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
   url = `http://${urlHost(options.host)}:${oss.port}`;
   let sts: Listening;
   try {
@@ -73,6 +79,7 @@ export async function startLocalOss(options: LocalOssOptions): Promise<LocalOss>
     sts = await listenLoopback(createStsListener(auth), stsPort, options.host);
   } catch (error) {
     await oss.close();
+    await storage.close();
     throw error;
   }
   return {
@@ -82,6 +89,7 @@ export async function startLocalOss(options: LocalOssOptions): Promise<LocalOss>
     stsPort: sts.port,
     close: async () => {
       await Promise.all([oss.close(), sts.close()]);
+      await storage.close();
     },
   };
 }

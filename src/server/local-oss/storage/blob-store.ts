@@ -1,11 +1,12 @@
-import { createHash, randomUUID, type Hash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream as fsCreateWriteStream } from 'node:fs';
-import { readdir, rename, unlink } from 'node:fs/promises';
+import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished, PassThrough, Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createCRC64, type IHasher } from 'hash-wasm';
 import { OssError } from '../errors';
+import type { BodyDigests, HashPool, HashSession } from './hash-pool';
+import { renameDurably } from './json-file';
 
 /** A body that was received completely and is now an immutable data file. */
 export interface ReceivedBlob {
@@ -35,25 +36,28 @@ export type WriteStreamFactory = (path: string) => Writable;
 
 /**
  * Data files, each written once and never modified. A body streams to `tmpDir` through a hashing
- * Transform and is renamed into `blobDir` only after the last byte and every check passed, so an
- * aborted or rejected request leaves no data behind. Deletion waits for readers still streaming it.
+ * Transform, is flushed to disk, and is renamed into `blobDir` only after the last byte and every
+ * check passed, so an aborted or rejected request leaves no data behind and an answered one survives
+ * a power loss. Deletion waits for readers still streaming it.
  */
 export class BlobStore {
   readonly #blobDir: string;
   readonly #tmpDir: string;
   readonly #createWriteStream: WriteStreamFactory;
+  readonly #hashes: HashPool;
   readonly #readers = new Map<string, number>();
   readonly #deleteWhenUnread = new Set<string>();
 
-  constructor(blobDir: string, tmpDir: string, createWriteStream: WriteStreamFactory = (path) => fsCreateWriteStream(path)) {
+  constructor(blobDir: string, tmpDir: string, hashes: HashPool, createWriteStream: WriteStreamFactory = (path) => fsCreateWriteStream(path, { flush: true })) {
     this.#blobDir = blobDir;
+    this.#hashes = hashes;
     this.#tmpDir = tmpDir;
     this.#createWriteStream = createWriteStream;
   }
 
   async receive(body: Readable, options: ReceiveOptions): Promise<ReceivedBlob> {
     // The pipeline is attached before any await so that an early client abort is handled by it.
-    const hashing = new HashingTransform(options.maxBytes);
+    const hashing = new HashingTransform(options.maxBytes, this.#hashes);
     const blob = randomUUID();
     const tmp = join(this.#tmpDir, `${blob}.part`);
     // The body reaches the pipeline through a guard: a failing disk write destroys the guard, not the
@@ -65,11 +69,11 @@ export class BlobStore {
     body.pipe(guard);
     try {
       await pipeline(guard, hashing, this.#createWriteStream(tmp));
-      const { md5Bytes, crc64Hex } = hashing.digests();
+      const { md5: md5Bytes, crc64Hex } = hashing.digests();
       if (options.expectedMd5Base64 !== undefined && md5Bytes.toString('base64') !== options.expectedMd5Base64) {
         throw new OssError('InvalidDigest');
       }
-      await rename(tmp, this.#path(blob));
+      await renameDurably(tmp, this.#path(blob));
       return {
         blob,
         size: hashing.bytes,
@@ -139,26 +143,19 @@ export class BlobStore {
 }
 
 /**
- * Counts, limits and hashes (MD5 and CRC-64) the bytes passing through, without holding them.
- * Exported for the benchmark, which times the same hashing without the server around it.
+ * Counts, limits and hashes (MD5 and CRC-64, in a HashPool worker) the bytes passing through,
+ * without holding them. Exported for the benchmark, which times the same hashing without the server.
  */
 export class HashingTransform extends Transform {
   bytes = 0;
-  // MD5 from OpenSSL (node:crypto) is faster than the WASM one on the hot path; CRC-64 has no native Node API.
-  readonly #md5: Hash = createHash('md5');
-  #crc64: IHasher | undefined;
+  readonly #session: HashSession;
   readonly #maxBytes: number;
+  #digests: BodyDigests | undefined;
 
-  constructor(maxBytes: number) {
+  constructor(maxBytes: number, pool: HashPool) {
     super();
     this.#maxBytes = maxBytes;
-  }
-
-  override _construct(callback: (error?: Error | null) => void): void {
-    createCRC64().then((crc64) => {
-      this.#crc64 = crc64;
-      callback();
-    }, callback);
+    this.#session = pool.open();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -167,13 +164,28 @@ export class HashingTransform extends Transform {
       callback(new OssError('EntityTooLarge'));
       return;
     }
-    this.#md5.update(chunk);
-    this.#crc64!.update(chunk);
-    callback(null, chunk);
+    const waiting = this.#session.update(chunk);
+    this.push(chunk);
+    if (waiting) waiting.then(() => callback(), callback);
+    else callback();
   }
 
-  digests(): { md5Bytes: Buffer; crc64Hex: string } {
-    return { md5Bytes: this.#md5.digest(), crc64Hex: this.#crc64!.digest('hex') };
+  override _flush(callback: TransformCallback): void {
+    this.#session.digest().then((digests) => {
+      this.#digests = digests;
+      callback();
+    }, callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (!this.#digests) this.#session.abandon();
+    callback(error);
+  }
+
+  /** Available once the stream has flushed. */
+  digests(): BodyDigests {
+    if (!this.#digests) throw new Error('digests() before the body ended');
+    return this.#digests;
   }
 }
 

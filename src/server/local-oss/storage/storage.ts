@@ -2,10 +2,13 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlobStore, type WriteStreamFactory } from './blob-store';
 import { BucketStore } from './bucket-store';
+import { HashPool } from './hash-pool';
 
 export interface StorageOptions {
   /** Replaces `fs.createWriteStream` for incoming bodies (tests use it to simulate a full disk). */
   createWriteStream?: WriteStreamFactory;
+  /** Worker threads hashing bodies (see HashPool). */
+  hashThreads?: number;
 }
 
 /**
@@ -17,10 +20,12 @@ export interface StorageOptions {
 export class Storage {
   readonly blobs: BlobStore;
   readonly #buckets: ReadonlyMap<string, BucketStore>;
+  readonly #hashes: HashPool;
 
-  private constructor(blobs: BlobStore, buckets: ReadonlyMap<string, BucketStore>) {
+  private constructor(blobs: BlobStore, buckets: ReadonlyMap<string, BucketStore>, hashes: HashPool) {
     this.blobs = blobs;
     this.#buckets = buckets;
+    this.#hashes = hashes;
   }
 
   static async open(dataDir: string, bucketNames: readonly string[], options: StorageOptions = {}): Promise<Storage> {
@@ -30,7 +35,8 @@ export class Storage {
     await rm(tmpDir, { recursive: true, force: true });
     await mkdir(tmpDir, { recursive: true });
     await mkdir(blobDir, { recursive: true });
-    const blobs = new BlobStore(blobDir, tmpDir, options.createWriteStream);
+    const hashes = new HashPool(options.hashThreads === undefined ? {} : { threads: options.hashThreads });
+    const blobs = new BlobStore(blobDir, tmpDir, hashes, options.createWriteStream);
     const buckets = new Map<string, BucketStore>();
     for (const name of bucketNames) {
       buckets.set(name, await BucketStore.open(name, join(dataDir, 'buckets', name), tmpDir, blobs));
@@ -45,7 +51,12 @@ export class Storage {
       }
     }
     await blobs.sweep(referenced);
-    return new Storage(blobs, buckets);
+    return new Storage(blobs, buckets, hashes);
+  }
+
+  /** Stops the hashing workers; call after the server stopped taking requests. */
+  close(): Promise<void> {
+    return this.#hashes.close();
   }
 
   bucket(name: string): BucketStore | undefined {
