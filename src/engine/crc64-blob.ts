@@ -23,7 +23,12 @@ export async function digestBlob(blob: Blob, opts: { md5: boolean }, isCancelled
  * `blob.size`, from one read of the blob. Reading a run of parts as one stream is several times
  * faster in Chromium than opening each part's slice on its own.
  */
-export async function digestSpans(blob: Blob, spans: readonly number[], opts: { md5: boolean }, isCancelled: () => boolean = () => false): Promise<BlobDigest[]> {
+export async function digestSpans(
+  blob: Blob,
+  spans: readonly number[],
+  opts: { md5: boolean; onProgress?: (bytesRead: number) => void },
+  isCancelled: () => boolean = () => false,
+): Promise<BlobDigest[]> {
   if (spans.some((span) => !Number.isInteger(span) || span < 0) || spans.reduce((a, b) => a + b, 0) !== blob.size) {
     throw new RangeError(`spans must be sizes adding up to the blob's ${blob.size} bytes`);
   }
@@ -49,7 +54,10 @@ export async function digestSpans(blob: Blob, spans: readonly number[], opts: { 
   };
   start();
   finishSpans();
+  let bytesRead = 0;
   await readBlob(blob, isCancelled, (chunk) => {
+    bytesRead += chunk.length;
+    opts.onProgress?.(bytesRead);
     for (let offset = 0; offset < chunk.length; ) {
       const piece = chunk.subarray(offset, offset + Math.min(left, chunk.length - offset));
       crc.update(piece);

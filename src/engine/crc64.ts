@@ -9,7 +9,16 @@ export interface Crc64HasherOptions {
   workers?: number;
   /** Starts a worker; default: the bundled `crc64.worker.ts`. */
   createWorker?: () => Worker;
+  /**
+   * A job whose worker says nothing for this long (it reports progress about once a second) is
+   * stuck: the worker is replaced and the job run again, once. Default 20 s.
+   */
+  stallTimeoutMs?: number;
 }
+
+const DEFAULT_STALL_TIMEOUT_MS = 20_000;
+/** Runs of one job on a fresh worker after its first worker stalled, before the job fails. */
+const STALL_RETRIES = 1;
 
 export interface DisposableCrc64Hasher extends Crc64Hasher {
   /** Stops the workers; later calls hash on the main thread. */
@@ -22,7 +31,10 @@ export interface DisposableCrc64Hasher extends Crc64Hasher {
  * fails to start (e.g. a Content-Security-Policy without `worker-src`).
  */
 export function createCrc64Hasher(opts: Crc64HasherOptions = {}): DisposableCrc64Hasher {
-  let pool = typeof Worker === 'undefined' ? undefined : createWorkerPool(opts.workers ?? defaultWorkerCount(), opts.createWorker ?? startBundledWorker);
+  let pool =
+    typeof Worker === 'undefined'
+      ? undefined
+      : createWorkerPool(opts.workers ?? defaultWorkerCount(), opts.createWorker ?? startBundledWorker, opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS);
 
   async function digest(blob: Blob, request: JobRequest, signal: AbortSignal | undefined): Promise<BlobDigest[]> {
     if (signal?.aborted) throw abortError();
@@ -86,12 +98,16 @@ interface Job extends JobRequest {
   resolve: (digests: BlobDigest[]) => void;
   reject: (err: unknown) => void;
   settled: boolean;
+  /** Workers that stalled on this job. */
+  stalls: number;
 }
 
 interface Slot {
   worker: Worker;
   /** The job the worker is on; stays set after an abort until the worker answers, so it is not overloaded. */
   job: Job | undefined;
+  /** Fires when the worker has said nothing about its job for the stall timeout. */
+  stallTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
 interface WorkerPool {
@@ -100,7 +116,7 @@ interface WorkerPool {
   dispose(): void;
 }
 
-function createWorkerPool(size: number, startWorker: () => Worker): WorkerPool {
+function createWorkerPool(size: number, startWorker: () => Worker, stallTimeoutMs: number): WorkerPool {
   const slots: Slot[] = [];
   const queue: Job[] = [];
   let nextId = 1;
@@ -117,7 +133,10 @@ function createWorkerPool(size: number, startWorker: () => Worker): WorkerPool {
   function breakPool(): void {
     broken = true;
     const stranded = [...slots.map((s) => s.job), ...queue.splice(0)];
-    for (const slot of slots.splice(0)) slot.worker.terminate();
+    for (const slot of slots.splice(0)) {
+      clearTimeout(slot.stallTimer);
+      slot.worker.terminate();
+    }
     for (const job of stranded) if (job) settle(job, () => job.reject(new WorkerUnavailableError('CRC-64 worker failed')));
   }
 
@@ -129,12 +148,17 @@ function createWorkerPool(size: number, startWorker: () => Worker): WorkerPool {
       breakPool();
       return undefined;
     }
-    const slot: Slot = { worker, job: undefined };
+    const slot: Slot = { worker, job: undefined, stallTimer: undefined };
     worker.onmessage = (event: MessageEvent<Crc64Response>) => {
       const job = slot.job;
       if (!job || job.id !== event.data.id) return;
-      slot.job = undefined;
       const response = event.data;
+      if ('progress' in response) {
+        watch(slot);
+        return;
+      }
+      clearTimeout(slot.stallTimer);
+      slot.job = undefined;
       if ('error' in response) settle(job, () => job.reject(new DOMException(response.error.message, response.error.name)));
       else settle(job, () => job.resolve(response.digests));
       pump();
@@ -146,6 +170,35 @@ function createWorkerPool(size: number, startWorker: () => Worker): WorkerPool {
     };
     slots.push(slot);
     return slot;
+  }
+
+  /** (Re)starts the stall timer of the slot's job. */
+  function watch(slot: Slot): void {
+    clearTimeout(slot.stallTimer);
+    slot.stallTimer = setTimeout(() => stalled(slot), stallTimeoutMs);
+  }
+
+  /**
+   * The worker went silent mid-job (seen in Chromium as a blob read that never resolves, after
+   * hundreds of parts): without this, the part waiting for its CRC would wait forever. The worker
+   * is dropped; the job runs again on a fresh one, and fails if that one stalls too.
+   */
+  function stalled(slot: Slot): void {
+    const job = slot.job;
+    slots.splice(slots.indexOf(slot), 1);
+    slot.worker.terminate();
+    if (!job || job.settled) {
+      pump();
+      return;
+    }
+    job.stalls++;
+    if (job.stalls > STALL_RETRIES) {
+      const seconds = Math.round(stallTimeoutMs / 1000);
+      settle(job, () => job.reject(new DOMException(`Reading the file stalled: no progress for ${seconds} s, twice.`, 'NotReadableError')));
+    } else {
+      queue.unshift(job);
+    }
+    pump();
   }
 
   /** First come, first served, except that a background job goes behind every other one. */
@@ -161,6 +214,7 @@ function createWorkerPool(size: number, startWorker: () => Worker): WorkerPool {
       if (!slot) return;
       const job = queue.shift()!;
       slot.job = job;
+      watch(slot);
       slot.worker.postMessage({ id: job.id, blob: job.blob, spans: [...job.spans], ...(job.md5 ? { md5: true } : {}) } satisfies Crc64Request);
     }
   }
@@ -185,6 +239,7 @@ function createWorkerPool(size: number, startWorker: () => Worker): WorkerPool {
           resolve,
           reject,
           settled: false,
+          stalls: 0,
         };
         signal?.addEventListener('abort', job.onAbort, { once: true });
         enqueue(job);

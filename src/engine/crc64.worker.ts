@@ -1,7 +1,7 @@
 /**
  * Module worker hashing parts off the main thread. Messages in: `{ id, blob, spans, md5? }` to hash
  * (CRC-64 of each span, plus MD5 when asked), `{ id, cancel: true }` to stop one early. Messages out:
- * `{ id, digests }` or `{ id, error }`.
+ * `{ id, progress }` about once a second while reading, then `{ id, digests }` or `{ id, error }`.
  */
 import { digestSpans } from './crc64-blob';
 import type { Crc64Request, Crc64Response } from './crc64-messages';
@@ -14,6 +14,8 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 /** Jobs running here, mapped to whether they were cancelled. */
 const running = new Map<number, boolean>();
+/** How often a running job says it is alive. */
+const PROGRESS_EVERY_MS = 1000;
 
 scope.onmessage = (event) => {
   const request = event.data;
@@ -22,7 +24,13 @@ scope.onmessage = (event) => {
     return;
   }
   running.set(request.id, false);
-  digestSpans(request.blob, request.spans, { md5: request.md5 === true }, () => running.get(request.id) === true)
+  let reported = performance.now();
+  const onProgress = (bytesRead: number): void => {
+    if (performance.now() - reported < PROGRESS_EVERY_MS) return;
+    reported = performance.now();
+    scope.postMessage({ id: request.id, progress: bytesRead });
+  };
+  digestSpans(request.blob, request.spans, { md5: request.md5 === true, onProgress }, () => running.get(request.id) === true)
     .then(
       (digests) => scope.postMessage({ id: request.id, digests }),
       (err: unknown) => {

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCrc64Hasher } from '../../src/engine/crc64';
 import { digestBlob, digestSpans } from '../../src/engine/crc64-blob';
-import type { Crc64Request } from '../../src/engine/crc64-messages';
+import type { Crc64Request, Crc64Response } from '../../src/engine/crc64-messages';
 import { InProcessWorker } from './support/in-process-worker';
 
 const text = (s: string) => new Blob([s]);
@@ -121,6 +121,20 @@ class BrokenWorker extends InProcessWorker {
   }
 }
 
+/** A worker that takes jobs and never answers, as one whose blob read hangs. */
+class SilentWorker {
+  onmessage: ((event: MessageEvent<Crc64Response>) => void) | null = null;
+  onerror: ((event: { preventDefault(): void }) => void) | null = null;
+  received: Crc64Request[] = [];
+  terminated = false;
+  postMessage(request: Crc64Request): void {
+    this.received.push(request);
+  }
+  terminate(): void {
+    this.terminated = true;
+  }
+}
+
 describe('crc64 in workers', () => {
   afterEach(() => {
     vi.unstubAllGlobals();
@@ -189,5 +203,59 @@ describe('crc64 in workers', () => {
     controller.abort();
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
     expect(worker.received).toEqual([expect.objectContaining({ id: 1 }), { id: 1, cancel: true }]);
+  });
+  it('replaces a worker that goes silent mid-job and runs the job again on a fresh one', async () => {
+    vi.stubGlobal('Worker', InProcessWorker);
+    const silent = new SilentWorker();
+    const fresh = new InProcessWorker();
+    const started = [silent, fresh];
+    const hasher = createCrc64Hasher({ workers: 1, stallTimeoutMs: 50, createWorker: () => started.shift() as unknown as Worker });
+    await expect(hasher.crc64(text('123456789'))).resolves.toBe('11051210869376104954');
+    expect(silent.terminated).toBe(true);
+    expect(silent.received).toHaveLength(1);
+    expect(fresh.received).toHaveLength(1);
+    hasher.dispose();
+  });
+
+  it('fails the job as unreadable when its second worker stalls too, and goes on with the next job', async () => {
+    vi.stubGlobal('Worker', InProcessWorker);
+    const silents = [new SilentWorker(), new SilentWorker()];
+    const started: Array<SilentWorker | InProcessWorker> = [...silents, new InProcessWorker()];
+    const hasher = createCrc64Hasher({ workers: 1, stallTimeoutMs: 50, createWorker: () => started.shift() as unknown as Worker });
+    await expect(hasher.crc64(text('stuck'))).rejects.toMatchObject({ name: 'NotReadableError', message: expect.stringMatching(/stalled/) });
+    expect(silents.every((worker) => worker.terminated)).toBe(true);
+    await expect(hasher.crc64(text('123456789'))).resolves.toBe('11051210869376104954');
+    hasher.dispose();
+  });
+
+  it('lets a slow job run past the stall timeout while its worker reports progress', async () => {
+    vi.stubGlobal('Worker', InProcessWorker);
+    const slow = new InProcessWorker();
+    const answer = slow.postMessage.bind(slow);
+    slow.postMessage = (request: Crc64Request) => {
+      if ('cancel' in request) return answer(request);
+      // Progress every 20 ms for 200 ms, with a stall timeout of 50 ms, then the answer.
+      let ticks = 0;
+      const timer = setInterval(() => {
+        slow.onmessage?.({ data: { id: request.id, progress: ++ticks } } as MessageEvent<Crc64Response>);
+        if (ticks === 10) {
+          clearInterval(timer);
+          answer(request);
+        }
+      }, 20);
+    };
+    let workersStarted = 0;
+    const hasher = createCrc64Hasher({
+      workers: 1,
+      stallTimeoutMs: 50,
+      createWorker: () => {
+        workersStarted++;
+        return slow as unknown as Worker;
+      },
+    });
+    await expect(hasher.crc64(text('123456789'))).resolves.toBe('11051210869376104954');
+    expect(workersStarted).toBe(1);
+    expect(slow.terminated).toBe(false);
+    hasher.dispose();
   });
 });
