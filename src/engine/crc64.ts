@@ -11,7 +11,8 @@ export interface Crc64HasherOptions {
   createWorker?: () => Worker;
   /**
    * A job whose worker says nothing for this long (it reports progress about once a second) is
-   * stuck: the worker is replaced and the job run again, once. Default 20 s.
+   * stuck: the worker is replaced and the job run again, once; a second stall fails the job with a
+   * `TimeoutError` DOMException. Default 20 s.
    */
   stallTimeoutMs?: number;
 }
@@ -194,7 +195,7 @@ function createWorkerPool(size: number, startWorker: () => Worker, stallTimeoutM
     job.stalls++;
     if (job.stalls > STALL_RETRIES) {
       const seconds = Math.round(stallTimeoutMs / 1000);
-      settle(job, () => job.reject(new DOMException(`Reading the file stalled: no progress for ${seconds} s, twice.`, 'NotReadableError')));
+      settle(job, () => job.reject(new DOMException(`Reading the file stalled: no progress for ${seconds} s, twice.`, 'TimeoutError')));
     } else {
       queue.unshift(job);
     }

@@ -48,6 +48,14 @@ export function toUploadErrorInfo(err: unknown, context: { online?: boolean } = 
       retryable: false,
     };
   }
+  if (readFailure === 'TimeoutError') {
+    // The hashing worker stopped getting bytes from the file, on a fresh worker too.
+    return {
+      code: 'FILE_UNREADABLE',
+      message: 'Reading the file stalled. Retry; if it stalls again, the disk or the file may be unavailable, so select it again.',
+      retryable: true,
+    };
+  }
   if (readFailure === 'NotFoundError') {
     return {
       code: 'FILE_UNREADABLE',
@@ -112,8 +120,11 @@ function describe(err: EngineError, online: boolean): { code: UploadErrorCode; m
   return { code: 'UNKNOWN', message: `The storage service rejected the request (${err.ossCode ?? `HTTP ${err.status}`}).`, retryable: false };
 }
 
-/** Blob reads fail with these DOMExceptions when the file changed or vanished after selection. */
-function fileReadFailure(err: unknown): 'NotReadableError' | 'NotFoundError' | undefined {
+/**
+ * Blob reads fail with NotReadableError or NotFoundError when the file changed or vanished after
+ * selection; the hasher fails with TimeoutError when reading stalled (see crc64.ts).
+ */
+function fileReadFailure(err: unknown): 'NotReadableError' | 'NotFoundError' | 'TimeoutError' | undefined {
   const name = (err as { name?: unknown } | null)?.name;
-  return name === 'NotReadableError' || name === 'NotFoundError' ? name : undefined;
+  return name === 'NotReadableError' || name === 'NotFoundError' || name === 'TimeoutError' ? name : undefined;
 }

@@ -335,4 +335,20 @@ describe('a file changed on disk after it was selected', () => {
     expect(oss.count('put', { partNumber: 4 })).toBe(1);
     expect(clock.sleeps).toEqual([]);
   });
+  it('fails with FILE_UNREADABLE, retryable, when hashing a part stalled, and retry() continues', async () => {
+    const { uploader, oss, hasher } = await createRig();
+    let stalls = true;
+    const crc64 = hasher.crc64.bind(hasher);
+    hasher.crc64 = async (blob, signal) => {
+      if (stalls && blob.size === 50 * KiB) throw new DOMException('Reading the file stalled: no progress for 20 s, twice.', 'TimeoutError');
+      return crc64(blob, signal);
+    };
+    const upload = uploader.add(makeFile(350 * KiB));
+    await expect(upload.finished).rejects.toMatchObject({ info: { code: 'FILE_UNREADABLE', retryable: true } });
+    expect(upload.snapshot().error?.message).toMatch(/stalled/);
+    stalls = false;
+    upload.retry();
+    await expect(upload.finished).resolves.toMatchObject({ size: 350 * KiB });
+    expect(oss.count('initiate')).toBe(1);
+  });
 });
