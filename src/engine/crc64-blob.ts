@@ -1,4 +1,5 @@
-import { createCRC64, createMD5 } from 'hash-wasm';
+// hash-wasm's default CRC-64 polynomial is the reflected ECMA-182 one OSS uses.
+import { createCRC64, createMD5, type IHasher } from 'hash-wasm';
 import type { BlobDigest } from './contracts';
 
 /**
@@ -32,9 +33,36 @@ export async function digestSpans(
   if (spans.some((span) => !Number.isInteger(span) || span < 0) || spans.reduce((a, b) => a + b, 0) !== blob.size) {
     throw new RangeError(`spans must be sizes adding up to the blob's ${blob.size} bytes`);
   }
-  // hash-wasm's default polynomial is the reflected ECMA-182 one OSS uses.
-  const crc = await createCRC64();
-  const md5 = opts.md5 ? await createMD5() : undefined;
+  const crc = await takeHasher(idleCrc64, createCRC64);
+  const md5 = opts.md5 ? await takeHasher(idleMd5, createMD5) : undefined;
+  try {
+    return await digestWith(crc, md5, blob, spans, opts.onProgress, isCancelled);
+  } finally {
+    idleCrc64.push(crc);
+    if (md5) idleMd5.push(md5);
+  }
+}
+
+/**
+ * Hasher instances are kept for the next job instead of made per job: each is a WebAssembly
+ * instance with its own memory, and hundreds of parts would leave hundreds of them to the garbage
+ * collector. A job takes one for itself, so jobs running at once (main-thread fallback) never share.
+ */
+const idleCrc64: IHasher[] = [];
+const idleMd5: IHasher[] = [];
+
+async function takeHasher(idle: IHasher[], create: () => Promise<IHasher>): Promise<IHasher> {
+  return idle.pop() ?? create();
+}
+
+async function digestWith(
+  crc: IHasher,
+  md5: IHasher | undefined,
+  blob: Blob,
+  spans: readonly number[],
+  onProgress: ((bytesRead: number) => void) | undefined,
+  isCancelled: () => boolean,
+): Promise<BlobDigest[]> {
   const digests: BlobDigest[] = [];
   let span = 0;
   let left = spans[0] ?? 0;
@@ -57,7 +85,7 @@ export async function digestSpans(
   let bytesRead = 0;
   await readBlob(blob, isCancelled, (chunk) => {
     bytesRead += chunk.length;
-    opts.onProgress?.(bytesRead);
+    onProgress?.(bytesRead);
     for (let offset = 0; offset < chunk.length; ) {
       const piece = chunk.subarray(offset, offset + Math.min(left, chunk.length - offset));
       crc.update(piece);

@@ -61,6 +61,9 @@ export const run: BenchSuite = async () => {
     if (parts.has('throughput')) rows.push(...(await throughput(ctx, sizeFromEnv('BENCH_SIZE_MB', 512))));
     if (parts.has('resume')) rows.push(await resume(ctx));
     if (parts.has('memory')) rows.push(...(await memory(ctx, sizeFromEnv('BENCH_MEMORY_SIZE_MB', 4096))));
+    const slow = await page.evaluate(() => window.bench.slowHashes());
+    // Reported only when it happened: a stall costs its part 20 s and shows in the figures above.
+    if (slow > 0) rows.push({ name: 'engine part hashes that took over 10 s (a stalled hashing worker replaced)', value: String(slow), note: 'should be 0' });
     return rows;
   } finally {
     await browser.close();

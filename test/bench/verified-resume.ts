@@ -29,6 +29,7 @@ import { openHarnessPage } from './support/harness-page';
 import { linkTree } from './support/link-tree';
 import { BENCH_PREFIX, startOssStack } from './support/oss-stack';
 import { writeRandomFile } from './support/random-file';
+import { guarded } from './support/watchdog';
 import { seedParts, type SeededPart } from './support/seed-parts';
 import type { BenchRow, BenchSuite } from './types';
 
@@ -127,7 +128,7 @@ async function resumeOnce(browser: Browser, pageUrl: string, seeded: Seeded, var
       await page.setInputFiles('#file', seeded.path);
       const { uploadId, partSize, doneParts } = seeded;
       await page.evaluate((s) => window.bench.seedCheckpoint(s), { name: NAME, uploadId, partSize, doneParts });
-      const result = await page.evaluate(([n, verify]) => window.bench.resumeToFinish(n, verify), [NAME, variant === 'verified'] as const);
+      const result = await guarded(page, `resume (${variant})`, page.evaluate(([n, verify]) => window.bench.resumeToFinish(n, verify), [NAME, variant === 'verified'] as const));
       await checkRun(result, seeded, variant, stack.root);
       return result;
     } finally {

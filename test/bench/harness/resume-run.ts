@@ -4,6 +4,7 @@
  */
 import { createUploader } from '../../../src/engine';
 import type { ResumeVerification, UploadResult } from '../../../src/engine';
+import { traceUpload } from './trace';
 
 /** Main-thread tasks over 50 ms, as the browser's Long Tasks API reports them. */
 export interface LongTasks {
@@ -96,6 +97,7 @@ export async function resumeToFinish(file: File, key: string, verifyResumedParts
     const started = performance.now();
     const longTasks = watchLongTasks(started);
     const upload = uploader.add(file, { key });
+    traceUpload(`resume ${key}${verifyResumedParts ? ', verifying' : ''}`, upload);
     const result = await upload.finished;
     const ms = performance.now() - started;
     const snapshot = upload.snapshot();

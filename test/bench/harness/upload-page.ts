@@ -8,6 +8,7 @@ import { createUploader, createIdbCheckpointStore, createMemoryCheckpointStore, 
 import type { Checkpoint, DonePart, PartTransport, UploadSnapshot } from '../../../src/engine';
 import type { TokenResponse } from '../../../src/shared/token-response';
 import { createCrc64Hasher } from '../../../src/engine/crc64';
+import { slowHashCount, trace, tracedHasher, tracedTransport, traceLines, traceUpload } from './trace';
 import { fingerprintFile } from '../../../src/engine/fingerprint';
 import { resumeToFinish, type ResumeRun } from './resume-run';
 
@@ -42,6 +43,10 @@ export interface BenchPage {
   resumeToFirstPart(name: string): Promise<ResumeProbe>;
   /** Selects the file again with a fresh uploader (IndexedDB checkpoints) and resumes it to Complete. */
   resumeToFinish(name: string, verifyResumedParts: boolean): Promise<ResumeRun>;
+  /** The page's trace (upload states, errors, progress), for a bench step that does not end. */
+  trace(): string[];
+  /** Part hashes that took over 10 s (a stalled worker replaced), since the page loaded. */
+  slowHashes(): number;
 }
 
 function selectedFile(): File {
@@ -93,9 +98,19 @@ const bench: BenchPage = {
     const file = selectedFile();
     // The default hasher, held here so its workers are stopped after the round.
     const hasher = createCrc64Hasher();
-    const uploader = await createUploader({ getCredentials: () => window.getCredentials(), storage: createMemoryCheckpointStore(), hasher, pageEvents: null });
+    const uploader = await createUploader({
+      getCredentials: () => window.getCredentials(),
+      storage: createMemoryCheckpointStore(),
+      hasher: tracedHasher(`engine ${name}`, hasher),
+      transport: tracedTransport(`engine ${name}`),
+      pageEvents: null,
+    });
     try {
-      return await timed(() => uploader.add(file, { key: name }).finished);
+      return await timed(() => {
+        const upload = uploader.add(file, { key: name });
+        traceUpload(`engine ${name}`, upload);
+        return upload.finished;
+      });
     } finally {
       uploader.destroy();
       hasher.dispose();
@@ -106,7 +121,14 @@ const bench: BenchPage = {
     const credentials = await window.getCredentials();
     const client = await aliOssClient(credentials);
     const file = selectedFile();
-    return timed(() => client.multipartUpload(buildObjectKey(credentials.prefix, name), file, { partSize, parallel }));
+    trace(`ali-oss ${name}: start`);
+    return timed(() =>
+      client.multipartUpload(buildObjectKey(credentials.prefix, name), file, {
+        partSize,
+        parallel,
+        progress: (fraction: number) => trace(`ali-oss ${name}: ${(fraction * 100).toFixed(0)} %`),
+      }),
+    );
   },
 
   async seedCheckpoint({ name, uploadId, partSize, doneParts }) {
@@ -157,6 +179,7 @@ const bench: BenchPage = {
     try {
       const started = performance.now();
       const upload = uploader.add(file, { key: name });
+      traceUpload(`resume probe ${name}`, upload);
       await Promise.race([firstPart, upload.finished]);
       if (firstPartAt === undefined) throw new Error('the upload finished without sending a part');
       const snapshot: UploadSnapshot = upload.snapshot();
@@ -176,6 +199,10 @@ const bench: BenchPage = {
   resumeToFinish(name, verifyResumedParts) {
     return resumeToFinish(selectedFile(), name, verifyResumedParts);
   },
+
+  trace: traceLines,
+  slowHashes: slowHashCount,
+
 };
 
 window.bench = bench;

@@ -16,12 +16,29 @@ const port = parentPort;
 
 /** @type {Map<number, { md5: import('node:crypto').Hash, crc64: Promise<import('hash-wasm').IHasher> }>} */
 const sessions = new Map();
+/**
+ * CRC-64 instances of ended sessions, for the next ones: each is a WebAssembly instance with its
+ * own memory, too costly to leave to the garbage collector once per request.
+ * @type {import('hash-wasm').IHasher[]}
+ */
+const idleCrc64 = [];
+
+/** @returns {Promise<import('hash-wasm').IHasher>} */
+function takeCrc64() {
+  const idle = idleCrc64.pop();
+  return idle ? Promise.resolve(idle.init()) : createCRC64();
+}
+
+/** Back to the idle list once every update queued on it has run (they run in order). */
+function giveBack(/** @type {Promise<import('hash-wasm').IHasher>} */ crc64) {
+  crc64.then((hasher) => idleCrc64.push(hasher), () => undefined);
+}
 
 port.on('message', (/** @type {{ type: 'open' | 'data' | 'end' | 'drop', id: number, buffer?: ArrayBuffer, length?: number }} */ message) => {
   const { type, id } = message;
   if (type === 'open') {
     // hash-wasm instantiates asynchronously; data for this session waits on the promise, in order.
-    sessions.set(id, { md5: createHash('md5'), crc64: createCRC64() });
+    sessions.set(id, { md5: createHash('md5'), crc64: takeCrc64() });
     return;
   }
   const session = sessions.get(id);
@@ -31,6 +48,7 @@ port.on('message', (/** @type {{ type: 'open' | 'data' | 'end' | 'drop', id: num
   }
   if (type === 'drop') {
     sessions.delete(id);
+    giveBack(session.crc64);
     return;
   }
   if (type === 'data') {
@@ -49,6 +67,7 @@ port.on('message', (/** @type {{ type: 'open' | 'data' | 'end' | 'drop', id: num
   session.crc64.then((crc64) => {
     port.postMessage({ type: 'done', id, md5: md5.buffer.slice(md5.byteOffset, md5.byteOffset + md5.length), crc64Hex: crc64.digest('hex') });
   }, (error) => fail(id, error));
+  giveBack(session.crc64);
 });
 
 /** @param {number} id @param {unknown} error */
