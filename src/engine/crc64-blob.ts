@@ -108,25 +108,67 @@ export function hexToDecimal(hex: string): string {
  */
 async function readBlob(blob: Blob, isCancelled: () => boolean, onChunk: (chunk: Uint8Array) => void): Promise<void> {
   if (blob.size === 0) return;
-  const reader = byobReader(blob);
+  let reader = byobReader(blob);
   if (!reader) {
     await readBlobBySlices(blob, isCancelled, onChunk);
     return;
   }
+  let position = 0;
+  let reopened = 0;
   try {
     let buffer = new ArrayBuffer(Math.min(CHUNK_BYTES, blob.size));
     for (;;) {
       throwIfCancelled(isCancelled);
-      const { done, value } = await reader.read(new Uint8Array(buffer));
+      const result = await readOrStall(reader, new Uint8Array(buffer), reopened < MAX_REOPENS ? READ_STALL_MS : undefined);
+      if (result === 'stalled') {
+        // Chromium's blob stream has been seen to stop answering mid-file, under load. The buffer
+        // went to the stuck read; a fresh stream from where this one stopped carries on.
+        reopened++;
+        console.warn(`CRC-64: reading the file stalled for ${READ_STALL_MS / 1000} s at byte ${position} of ${blob.size}; reading on from there`);
+        release(reader);
+        reader = byobReader(blob.slice(position))!;
+        buffer = new ArrayBuffer(Math.min(CHUNK_BYTES, blob.size));
+        continue;
+      }
+      const { done, value } = result;
       if (!value) return; // the stream was cancelled
       buffer = value.buffer as ArrayBuffer;
       if (done) return;
+      position += value.length;
       onChunk(value);
     }
   } finally {
-    reader.cancel().catch(() => undefined);
-    reader.releaseLock();
+    release(reader);
   }
+}
+
+/** Cancels the stream and lets go of it, a read still pending or not. */
+function release(reader: ReadableStreamBYOBReader): void {
+  reader.cancel().catch(() => undefined);
+  try {
+    reader.releaseLock();
+  } catch {
+    // Older engines refuse while a read is pending; the cancelled stream is dropped anyway.
+  }
+}
+
+/** A read that has not answered for this long is taken as stuck (a local file read takes milliseconds). */
+const READ_STALL_MS = 5_000;
+/** Fresh streams per job; after that, reads are waited for (the worker pool's stall timer still watches). */
+const MAX_REOPENS = 3;
+
+function readOrStall(
+  reader: ReadableStreamBYOBReader,
+  view: Uint8Array<ArrayBuffer>,
+  stallMs: number | undefined,
+): Promise<ReadableStreamReadResult<Uint8Array<ArrayBuffer>> | 'stalled'> {
+  const read = reader.read(view);
+  if (stallMs === undefined) return read;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stalled = new Promise<'stalled'>((resolve) => {
+    timer = setTimeout(() => resolve('stalled'), stallMs);
+  });
+  return Promise.race([read, stalled]).finally(() => clearTimeout(timer));
 }
 
 /** A reader that fills a given buffer, where `Blob.stream()` is a byte stream (Chromium, Firefox, Node). */

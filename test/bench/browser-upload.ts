@@ -22,6 +22,7 @@ import { startHarnessServer } from '../support/harness-server';
 import { BENCH_PREFIX, startOssStack, type OssStack } from './support/oss-stack';
 import { chromiumProcesses, rssOf } from './support/process-memory';
 import { writeRandomFile } from './support/random-file';
+import { countStalledReads, guarded } from './support/watchdog';
 import { seedParts } from './support/seed-parts';
 import type { BenchRow, BenchSuite } from './types';
 
@@ -53,6 +54,7 @@ export const run: BenchSuite = async () => {
     const page = await browser.newPage();
     page.on('pageerror', (err) => process.stderr.write(`page error: ${err.message}\n`));
     await page.exposeFunction('getCredentials', () => stack.credentials());
+    const stalledReads = countStalledReads(page);
     await page.goto(harness.pageUrl);
     await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
     await page.evaluate(() => window.bench.warmUp());
@@ -62,7 +64,8 @@ export const run: BenchSuite = async () => {
     if (parts.has('resume')) rows.push(await resume(ctx));
     if (parts.has('memory')) rows.push(...(await memory(ctx, sizeFromEnv('BENCH_MEMORY_SIZE_MB', 4096))));
     const slow = await page.evaluate(() => window.bench.slowHashes());
-    // Reported only when it happened: a stall costs its part 20 s and shows in the figures above.
+    // Reported only when they happened: each costs its part seconds and shows in the figures above.
+    if (stalledReads() > 0) rows.push({ name: 'blob reads that stalled and were reopened (5 s each)', value: String(stalledReads()), note: 'Chromium; should be 0' });
     if (slow > 0) rows.push({ name: 'engine part hashes that took over 10 s (a stalled hashing worker replaced)', value: String(slow), note: 'should be 0' });
     return rows;
   } finally {
@@ -88,11 +91,15 @@ const METHODS: readonly Method[] = ['raw', 'engine', 'aliOss'];
 async function uploadOnce(page: Page, method: Method, name: string): Promise<number> {
   switch (method) {
     case 'raw':
-      return page.evaluate((n) => window.bench.rawPut(n), name);
+      return guarded(page, `raw PUT ${name}`, page.evaluate((n) => window.bench.rawPut(n), name));
     case 'engine':
-      return page.evaluate((n) => window.bench.engineUpload(n), name);
+      return guarded(page, `engine ${name}`, page.evaluate((n) => window.bench.engineUpload(n), name));
     case 'aliOss':
-      return page.evaluate(([n, size, parallel]) => window.bench.aliOssUpload(n, size, parallel), [name, ALI_OSS_PART_SIZE, ALI_OSS_PARALLEL] as const);
+      return guarded(
+        page,
+        `ali-oss ${name}`,
+        page.evaluate(([n, size, parallel]) => window.bench.aliOssUpload(n, size, parallel), [name, ALI_OSS_PART_SIZE, ALI_OSS_PARALLEL] as const),
+      );
   }
 }
 
@@ -158,7 +165,7 @@ async function resume({ page, stack, workDir }: Context): Promise<BenchRow> {
     // Each probe stops at its first part request (a pause: the checkpoint stays), so the next finds the same state.
     const probes = [];
     for (let round = 0; round < ROUNDS; round++) {
-      const probe = await page.evaluate((n) => window.bench.resumeToFirstPart(n), name);
+      const probe = await guarded(page, `resume probe ${round + 1}`, page.evaluate((n) => window.bench.resumeToFirstPart(n), name));
       if (!probe.resumed || probe.notices.length > 0) throw new Error(`resume did not continue the seeded upload: ${JSON.stringify(probe)}`);
       probes.push(probe);
     }
@@ -206,7 +213,7 @@ async function memory({ browser, page, stack, workDir }: Context, size: number):
   const before = await sample();
   const peak: MemorySample = { ...before };
   let finished = false;
-  const upload = page.evaluate((n) => window.bench.engineUpload(n), name).finally(() => (finished = true));
+  const upload = guarded(page, `engine ${name}`, page.evaluate((n) => window.bench.engineUpload(n), name)).finally(() => (finished = true));
   while (!finished) {
     const now = await sample();
     peak.rendererRss = Math.max(peak.rendererRss, now.rendererRss);

@@ -29,3 +29,15 @@ async function dumpTrace(page: Page): Promise<void> {
   ]).catch((err: unknown) => [`(could not read the page's trace: ${String(err)})`]);
   process.stderr.write(`page trace, last ${lines.length} lines:\n${lines.map((line) => `  ${line}`).join('\n')}\n`);
 }
+
+/**
+ * Counts the page's (and its workers') warnings that a blob read stalled and was reopened
+ * (crc64-blob.ts), so the report says when a figure includes such a recovery.
+ */
+export function countStalledReads(page: Page): () => number {
+  let count = 0;
+  page.on('console', (message) => {
+    if (message.type() === 'warning' && message.text().includes('reading the file stalled')) count++;
+  });
+  return () => count;
+}
