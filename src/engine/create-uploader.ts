@@ -16,7 +16,7 @@ import { UploadQueue, type PageEvents } from './uploader';
 import type { Uploader, UploaderOptions } from './types';
 import { createXhrTransport } from './xhr-transport';
 
-export const DEFAULT_PARALLEL = 5;
+export const DEFAULT_PARALLEL = 4;
 /** About ten progress events a second: smooth to watch, cheap to render. */
 export const DEFAULT_PROGRESS_INTERVAL_MS = 100;
 

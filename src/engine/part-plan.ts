@@ -5,7 +5,7 @@ export const KiB = 1024;
 export const MiB = 1024 * KiB;
 export const GiB = 1024 * MiB;
 
-export const DEFAULT_PART_SIZE = 8 * MiB;
+export const DEFAULT_PART_SIZE = 32 * MiB;
 /** OSS rejects non-final parts below 100 KB at Complete; ali-oss uses the same 102,400 bytes. */
 export const MIN_PART_SIZE = 100 * KiB;
 export const MAX_PART_SIZE = 5 * GiB;

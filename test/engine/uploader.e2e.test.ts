@@ -136,7 +136,7 @@ describe('uploader in Chromium against the local OSS server', () => {
     const size = 64 * MiB;
     const result = await page.evaluate(async (size) => {
       const { core } = window as unknown as { core: Core };
-      const uploader = await core.createUploader({ getCredentials: core.getCredentials });
+      const uploader = await core.createUploader({ getCredentials: core.getCredentials, partSize: 8 * 1024 * 1024 });
       const upload = uploader.add(core.makeFile(size, 'big.bin', 1));
       const progressBytes: number[] = [];
       upload.on('progress', (s) => progressBytes.push(s.progress.bytesUploaded));

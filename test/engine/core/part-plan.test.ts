@@ -23,24 +23,24 @@ describe('planParts', () => {
   });
 
   it('sends a file of exactly one part size as one PutObject', () => {
-    const plan = planParts(8 * MiB);
+    const plan = planParts(DEFAULT_PART_SIZE);
     expect(plan.single).toBe(true);
     expect(plan.parts).toHaveLength(1);
   });
 
   it('splits one byte over the part size into a full part and a one-byte part', () => {
-    const plan = planParts(8 * MiB + 1);
+    const plan = planParts(DEFAULT_PART_SIZE + 1);
     expect(plan.single).toBe(false);
     expect(plan.parts).toEqual([
-      { number: 1, start: 0, end: 8 * MiB },
-      { number: 2, start: 8 * MiB, end: 8 * MiB + 1 },
+      { number: 1, start: 0, end: DEFAULT_PART_SIZE },
+      { number: 2, start: DEFAULT_PART_SIZE, end: DEFAULT_PART_SIZE + 1 },
     ]);
   });
 
   it('makes equal parts for an exact multiple of the part size', () => {
-    const plan = planParts(3 * 8 * MiB);
-    expect(plan.parts.map((p) => p.end - p.start)).toEqual([8 * MiB, 8 * MiB, 8 * MiB]);
-    expectContiguous(3 * 8 * MiB, plan);
+    const plan = planParts(3 * DEFAULT_PART_SIZE);
+    expect(plan.parts.map((p) => p.end - p.start)).toEqual([DEFAULT_PART_SIZE, DEFAULT_PART_SIZE, DEFAULT_PART_SIZE]);
+    expectContiguous(3 * DEFAULT_PART_SIZE, plan);
   });
 
   it('raises a preferred part size below 100 KiB to the minimum', () => {
