@@ -128,6 +128,48 @@ class SilentWorker extends InProcessWorker {
   }
 }
 
+describe('crc64 of a blob whose stream stalls', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
+  it('reads on from where a stalled stream stopped, through a fresh stream, and gets the same digest', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const bytes = randomBytes(3 * 1024 * 1024 + 5);
+    const real = new Blob([bytes]);
+    let streams = 0;
+    // The first stream gives its first chunk, then never answers again; slices are real blobs.
+    const flaky = {
+      size: real.size,
+      type: '',
+      slice: (start?: number, end?: number) => real.slice(start, end),
+      stream: () => {
+        streams++;
+        const inner = real.stream().getReader({ mode: 'byob' });
+        let reads = 0;
+        return new ReadableStream({
+          type: 'bytes',
+          async pull(controller) {
+            const request = controller.byobRequest!;
+            if (reads++ > 0) return new Promise<void>(() => undefined);
+            const { value } = await inner.read(new Uint8Array(request.view!.buffer, request.view!.byteOffset, request.view!.byteLength));
+            request.respondWithNewView(value!);
+          },
+        });
+      },
+    } as unknown as Blob;
+    const digesting = digestBlob(flaky, { md5: true });
+    await vi.advanceTimersByTimeAsync(5_000);
+    vi.useRealTimers();
+    const expected = { crc64: await digestBlob(real, { md5: false }).then((d) => d.crc64), md5: createHash('md5').update(bytes).digest('hex').toUpperCase() };
+    await expect(digesting).resolves.toEqual(expected);
+    expect(streams).toBe(1);
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/stalled for 5 s at byte 524288 of 3145733/));
+  });
+});
+
 describe('crc64 in workers', () => {
   afterEach(() => {
     vi.unstubAllGlobals();
