@@ -33,8 +33,8 @@ export async function digestSpans(
   if (spans.some((span) => !Number.isInteger(span) || span < 0) || spans.reduce((a, b) => a + b, 0) !== blob.size) {
     throw new RangeError(`spans must be sizes adding up to the blob's ${blob.size} bytes`);
   }
-  const crc = await takeHasher(idleCrc64, createCRC64);
-  const md5 = opts.md5 ? await takeHasher(idleMd5, createMD5) : undefined;
+  const crc = idleCrc64.pop() ?? (await createCRC64());
+  const md5 = opts.md5 ? (idleMd5.pop() ?? (await createMD5())) : undefined;
   try {
     return await digestWith(crc, md5, blob, spans, opts.onProgress, isCancelled);
   } finally {
@@ -50,10 +50,6 @@ export async function digestSpans(
  */
 const idleCrc64: IHasher[] = [];
 const idleMd5: IHasher[] = [];
-
-async function takeHasher(idle: IHasher[], create: () => Promise<IHasher>): Promise<IHasher> {
-  return idle.pop() ?? create();
-}
 
 async function digestWith(
   crc: IHasher,

@@ -25,6 +25,8 @@ type FromWorker =
 const BATCH_BYTES = 1024 * 1024;
 /** Batches a session may have queued in its worker before `update` asks the caller to wait. */
 const BATCHES_IN_FLIGHT = 4;
+/** Spare batches a worker keeps for the next bodies; more come back only under many parallel bodies. */
+const SPARE_BATCHES = 16;
 
 const WORKER_URL = new URL('./hash-worker.mjs', import.meta.url);
 
@@ -80,7 +82,7 @@ export class HashPool {
 }
 
 interface SessionListener {
-  onAck(buffer: ArrayBuffer): void;
+  onAck(): void;
   onDone(digests: BodyDigests): void;
   onError(error: Error): void;
 }
@@ -89,6 +91,8 @@ interface SessionListener {
 class PoolWorker {
   readonly #worker: Worker;
   readonly #listeners = new Map<number, SessionListener>();
+  /** Batches the worker handed back, shared by its sessions: a small body costs no fresh MiB. */
+  readonly #spare: Uint8Array<ArrayBuffer>[] = [];
   dead = false;
 
   constructor(url: URL) {
@@ -117,6 +121,14 @@ class PoolWorker {
     if (this.#listeners.size === 0) this.#worker.unref();
   }
 
+  takeBatch(): Uint8Array<ArrayBuffer> {
+    return this.#spare.pop() ?? new Uint8Array(BATCH_BYTES);
+  }
+
+  giveBack(batch: Uint8Array<ArrayBuffer>): void {
+    if (this.#spare.length < SPARE_BATCHES) this.#spare.push(batch);
+  }
+
   post(message: ToWorker, transfer?: ArrayBuffer[]): void {
     if (this.dead) return;
     this.#worker.postMessage(message, transfer);
@@ -128,9 +140,10 @@ class PoolWorker {
   }
 
   #receive(message: FromWorker): void {
+    if (message.type === 'ack') this.giveBack(new Uint8Array(message.buffer));
     const listener = this.#listeners.get(message.id);
     if (!listener) return; // a dropped session's late acknowledgement
-    if (message.type === 'ack') listener.onAck(message.buffer);
+    if (message.type === 'ack') listener.onAck();
     else if (message.type === 'done') listener.onDone({ md5: Buffer.from(message.md5), crc64Hex: message.crc64Hex });
     else listener.onError(new Error(`hashing failed: ${message.message}`));
   }
@@ -152,9 +165,8 @@ class PoolWorker {
 export class HashSession {
   readonly #worker: PoolWorker;
   readonly #id: number;
-  #batch = new Uint8Array(BATCH_BYTES);
-  /** Batches the worker has handed back, to be refilled. */
-  readonly #spare: Uint8Array<ArrayBuffer>[] = [];
+  /** Taken from the worker's spares on the first byte, so an empty body takes none. */
+  #batch: Uint8Array<ArrayBuffer> | undefined;
   #filled = 0;
   #inFlight = 0;
   /** Writers waiting for the worker to catch up. */
@@ -173,9 +185,8 @@ export class HashSession {
     // The digest may fail before anyone awaits it (a worker crash mid-body); update() reports that.
     this.#result.catch(() => undefined);
     worker.attach(id, {
-      onAck: (buffer) => {
+      onAck: () => {
         this.#inFlight--;
-        if (!this.#ended) this.#spare.push(new Uint8Array(buffer));
         this.#wake();
       },
       onDone: (digests) => {
@@ -194,6 +205,7 @@ export class HashSession {
   update(chunk: Uint8Array): Promise<void> | undefined {
     if (this.#failure) return Promise.reject(this.#failure);
     for (let offset = 0; offset < chunk.length; ) {
+      this.#batch ??= this.#worker.takeBatch();
       const taken = Math.min(BATCH_BYTES - this.#filled, chunk.length - offset);
       this.#batch.set(chunk.subarray(offset, offset + taken), this.#filled);
       this.#filled += taken;
@@ -220,16 +232,18 @@ export class HashSession {
   abandon(): void {
     if (this.#ended) return;
     this.#ended = true;
+    if (this.#batch) this.#worker.giveBack(this.#batch);
+    this.#batch = undefined;
     this.#worker.post({ type: 'drop', id: this.#id });
     this.#worker.detach(this.#id);
   }
 
   #sendBatch(): void {
-    const batch = this.#batch;
-    // The batch is transferred, not copied, and comes back with the acknowledgement.
+    const batch = this.#batch!;
+    // The batch is transferred, not copied, and comes back to the worker's spares with the acknowledgement.
     this.#worker.post({ type: 'data', id: this.#id, buffer: batch.buffer, length: this.#filled }, [batch.buffer]);
     this.#inFlight++;
-    this.#batch = this.#spare.pop() ?? new Uint8Array(BATCH_BYTES);
+    this.#batch = undefined;
     this.#filled = 0;
   }
 
