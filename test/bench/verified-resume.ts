@@ -4,7 +4,8 @@
  * Complete, once with verification (every reused part hashed in workers and compared with the
  * server) and once trusting the server's list. Reported: time from `add(file)` to `finished` for
  * each, their ratio, and the main-thread long tasks (over 50 ms) during each run (Long Tasks API;
- * the script behind the longest is named from Long Animation Frames). Every run is checked: the
+ * the script behind the longest is named from Long Animation Frames), and, from one more verifying
+ * run under a Chrome trace, the main thread's CPU time in its longest task. Every run is checked: the
  * completed object's size and CRC-64 must equal the local file's, computed in Node (which also
  * leaves the file in the page cache, so no run reads the disk alone).
  *
@@ -22,6 +23,7 @@ import type { Browser } from 'playwright-core';
 import { DEFAULT_PART_SIZE, planParts } from '../../src/engine';
 import type { ResumeRun } from './harness/resume-run';
 import { launchChromium } from './support/chromium';
+import { traceMainThread, type MainThreadTasks } from './support/main-thread-trace';
 import { crc64OfFile } from './support/file-crc64';
 import { formatSize, median, sizeFromEnv } from './support/figures';
 import { startHarnessServer } from '../support/harness-server';
@@ -77,7 +79,9 @@ export const run: BenchSuite = async () => {
           process.stderr.write(`  round ${round + 1} ${variant}: ${(result.ms / 1000).toFixed(2)} s, ${result.longTasks.count} long tasks\n`);
         }
       }
-      const table = rows(seeded, runs);
+      // One more verifying run, under a Chrome trace (not timed with the others: tracing costs a little).
+      const traced = await resumeOnce(browser, harness.pageUrl, seeded, 'verified', join(workDir, `run-${serial++}`), true);
+      const table = rows(seeded, runs, traced.mainThread!);
       // Reported only when they happened: each costs its run seconds and shows in the times above.
       if (stalledReadsTotal > 0) table.push({ name: 'blob reads that stalled and were reopened (5 s each), all runs', value: String(stalledReadsTotal), note: 'Chromium; should be 0' });
       return table;
@@ -123,7 +127,7 @@ async function seed(workDir: string, size: number): Promise<Seeded> {
 }
 
 /** One resume to Complete, on its own copy of the seeded server and in a fresh browser context. */
-async function resumeOnce(browser: Browser, pageUrl: string, seeded: Seeded, variant: Variant, dataDir: string): Promise<ResumeRun> {
+async function resumeOnce(browser: Browser, pageUrl: string, seeded: Seeded, variant: Variant, dataDir: string, traced = false): Promise<ResumeRun & { mainThread?: MainThreadTasks }> {
   await linkTree(seeded.templateDir, dataDir);
   const stack = await startOssStack(dataDir);
   try {
@@ -134,10 +138,12 @@ async function resumeOnce(browser: Browser, pageUrl: string, seeded: Seeded, var
       await page.setInputFiles('#file', seeded.path);
       const { uploadId, partSize, doneParts } = seeded;
       await page.evaluate((s) => window.bench.seedCheckpoint(s), { name: NAME, uploadId, partSize, doneParts });
-      const result = await guarded(page, `resume (${variant})`, page.evaluate(([n, verify]) => window.bench.resumeToFinish(n, verify), [NAME, variant === 'verified'] as const));
+      const resume = (): Promise<ResumeRun> =>
+        guarded(page, `resume (${variant}${traced ? ', traced' : ''})`, page.evaluate(([n, verify]) => window.bench.resumeToFinish(n, verify), [NAME, variant === 'verified'] as const));
+      const { result, tasks } = traced ? await traceMainThread(browser, page, resume) : { result: await resume(), tasks: undefined };
       await checkRun(result, seeded, variant, stack.root);
       stalledReadsTotal += stalledReads();
-      return result;
+      return { ...result, mainThread: tasks };
     } finally {
       await harness.close();
     }
@@ -165,7 +171,7 @@ async function checkRun(run: ResumeRun, seeded: Seeded, variant: Variant, root: 
   if (Number(headers['content-length']) !== seeded.size || headers['x-oss-hash-crc64ecma'] !== seeded.crc64) fail(`server object differs: ${JSON.stringify(headers)}`);
 }
 
-function rows(seeded: Seeded, runs: Record<Variant, ResumeRun[]>): BenchRow[] {
+function rows(seeded: Seeded, runs: Record<Variant, ResumeRun[]>, traced: MainThreadTasks): BenchRow[] {
   const ms = (variant: Variant): number[] => runs[variant].map((r) => r.ms);
   // Ratio within a round (same machine conditions), then the median over rounds.
   const ratio = median(runs.verified.map((r, i) => r.ms / runs.trusted[i]!.ms));
@@ -194,6 +200,11 @@ function rows(seeded: Seeded, runs: Record<Variant, ResumeRun[]>): BenchRow[] {
     },
     longTasks('verified', 'verifying'),
     longTasks('trusted', 'trusting'),
+    {
+      name: 'main-thread CPU time of the longest task during a verifying resume (Chrome trace)',
+      value: `${traced.longestCpu.cpuMs.toFixed(1)} ms`,
+      note: `one more verifying run, traced; ${traced.count} tasks; that task lasted ${traced.longestCpu.wallMs.toFixed(1)} ms; the longest by wall time lasted ${traced.longestWall.wallMs.toFixed(1)} ms and used ${traced.longestWall.cpuMs.toFixed(1)} ms of CPU (the rest: the OS ran other threads)`,
+    },
     {
       name: `completed object = local file (every run)`,
       value: 'yes',
