@@ -135,6 +135,8 @@ export type UploadErrorCode =
   | 'PERMISSION_DENIED'
   /** resumeUnfinished: the saved file was moved or deleted, or no file was saved. */
   | 'FILE_NOT_FOUND'
+  /** A setup mistake of the site (bucket CORS, endpoint): retrying cannot help; the message says what to fix. */
+  | 'CONFIGURATION'
   | 'UNKNOWN';
 
 export interface UploadErrorInfo {

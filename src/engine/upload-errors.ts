@@ -95,7 +95,7 @@ const CONFIGURATION_ERRORS: ReadonlyMap<string, string> = new Map([
 
 function describe(err: EngineError, online: boolean): { code: UploadErrorCode; message: string; retryable: boolean } {
   const configuration = err.ossCode !== undefined ? CONFIGURATION_ERRORS.get(err.ossCode) : undefined;
-  if (configuration !== undefined) return { code: 'UNKNOWN', message: configuration, retryable: false };
+  if (configuration !== undefined) return { code: 'CONFIGURATION', message: configuration, retryable: false };
   if (err.status === 0 || err.status === -1) {
     if (!online) return { code: 'OFFLINE', message: 'You are offline. The upload continues when the connection is back.', retryable: true };
     return err.status === 0

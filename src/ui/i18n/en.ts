@@ -67,6 +67,7 @@ export const en = {
     PERMISSION_DENIED: 'Permission to read this file was not given. Select the file again to continue.',
     FILE_NOT_FOUND: 'The file is no longer where it was (moved, renamed or deleted). Select it again to continue.',
     CHECKPOINT_UNAVAILABLE: 'This browser cannot remember uploads (private window?), so an interrupted upload starts over.',
+    CONFIGURATION: 'This page is not set up to upload to its storage. Ask the site administrator; the details say what to change.',
     UNKNOWN: 'Something went wrong. Press Retry; if it fails again, reload the page.',
     details: 'Details: {message}',
     startFailed: 'The uploader could not start: {message}',

@@ -69,6 +69,7 @@ export const zhCN: UploaderMessages = {
     PERMISSION_DENIED: '未获得读取此文件的权限。请重新选择该文件以继续。',
     FILE_NOT_FOUND: '文件已不在原来的位置（已被移动、重命名或删除）。请重新选择该文件以继续。',
     CHECKPOINT_UNAVAILABLE: '此浏览器无法记住上传进度（可能是无痕窗口），中断的上传将从头开始。',
+    CONFIGURATION: '此页面的存储设置不允许上传。请联系网站管理员；详情说明了需要修改的内容。',
     UNKNOWN: '出现问题。请点击“重试”；如果仍然失败，请刷新页面。',
     details: '详情：{message}',
     startFailed: '上传器无法启动：{message}',

@@ -297,7 +297,7 @@ describe('configuration errors', () => {
       if (call.op === 'put') throw new EngineError('no etag', { status: 200, ossCode: 'ETagNotExposed', partNumber: call.partNumber ?? 0 });
     });
     const upload = uploader.add(makeFile(350 * KiB));
-    await expect(upload.finished).rejects.toMatchObject({ info: { ossCode: 'ETagNotExposed', retryable: false } });
+    await expect(upload.finished).rejects.toMatchObject({ info: { code: 'CONFIGURATION', ossCode: 'ETagNotExposed', retryable: false } });
     expect(upload.snapshot().error?.message).toMatch(/CORS rule must expose ETag/);
     expect(oss.count('put', { partNumber: 1 })).toBe(1);
     expect(clock.sleeps).toEqual([]);
@@ -307,7 +307,7 @@ describe('configuration errors', () => {
     const { uploader, oss, clock } = await createRig();
     oss.control.signPutUrl = () => Promise.reject(new EngineError('can not get the object URL when endpoint is IP', { status: 400, ossCode: 'SignatureUrlFailed' }));
     const upload = uploader.add(makeFile(10 * KiB));
-    await expect(upload.finished).rejects.toMatchObject({ info: { ossCode: 'SignatureUrlFailed', retryable: false } });
+    await expect(upload.finished).rejects.toMatchObject({ info: { code: 'CONFIGURATION', ossCode: 'SignatureUrlFailed', retryable: false } });
     expect(upload.snapshot().error?.message).toMatch(/cannot be signed/);
     expect(clock.sleeps).toEqual([]);
   });
