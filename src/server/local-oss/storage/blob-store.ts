@@ -6,7 +6,7 @@ import { finished, PassThrough, Readable, Transform, type TransformCallback, typ
 import { pipeline } from 'node:stream/promises';
 import { OssError } from '../errors';
 import type { BodyDigests, HashPool, HashSession } from './hash-pool';
-import { renameDurably } from './json-file';
+import { renameDurably } from './durable-rename';
 
 /** A body that was received completely and is now an immutable data file. */
 export interface ReceivedBlob {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { renameDurably } from './durable-rename';
 
 /**
  * Metadata is JSON next to the data. A write goes to a temp file in `tmpDir` (same file system),
@@ -26,18 +27,4 @@ export async function unlinkIfPresent(path: string): Promise<void> {
   await unlink(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw error;
   });
-}
-
-/**
- * Renames a file that is already on disk (written with `flush`) into place and syncs the target
- * directory, so the new name survives a power loss too: OSS answers 200 only for stored data.
- */
-export async function renameDurably(from: string, to: string): Promise<void> {
-  await rename(from, to);
-  const dir = await open(dirname(to), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
 }
