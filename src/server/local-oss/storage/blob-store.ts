@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream as fsCreateWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished, PassThrough, Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { OssError } from '../errors';
 import type { BodyDigests, HashPool, HashSession } from './hash-pool';
 import { renameDurably } from './durable-rename';
+import { EagerFlushWriteStream } from './eager-flush-write-stream';
 
 /** A body that was received completely and is now an immutable data file. */
 export interface ReceivedBlob {
@@ -48,7 +49,7 @@ export class BlobStore {
   readonly #readers = new Map<string, number>();
   readonly #deleteWhenUnread = new Set<string>();
 
-  constructor(blobDir: string, tmpDir: string, hashes: HashPool, createWriteStream: WriteStreamFactory = (path) => fsCreateWriteStream(path, { flush: true })) {
+  constructor(blobDir: string, tmpDir: string, hashes: HashPool, createWriteStream: WriteStreamFactory = (path) => new EagerFlushWriteStream(path)) {
     this.#blobDir = blobDir;
     this.#hashes = hashes;
     this.#tmpDir = tmpDir;
