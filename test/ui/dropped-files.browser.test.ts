@@ -65,7 +65,7 @@ describe('dropped file handles', () => {
     return counter;
   }
 
-  test('are asked for during the drop event and stay with top-level files, not with folders', async () => {
+  test('are asked for during the drop event; a folder handle that cannot be searched gives its files none', async () => {
     const fileHandle = { kind: 'file', name: 'loose.txt' } as FileSystemFileHandle;
     const folderHandle = { kind: 'directory', name: 'photos' } as FileSystemDirectoryHandle;
     const loose = fileOf('loose.txt');
@@ -81,6 +81,43 @@ describe('dropped file handles', () => {
       ['a.jpg', undefined],
       ['loose.txt', 'loose.txt'],
     ]);
+  });
+
+  test("files in a dropped folder get handles through the folder's, unless missing or changed since the drop", async () => {
+    // A folder in the origin private file system behaves like a dropped one and needs no dialog.
+    const root = await navigator.storage.getDirectory();
+    await root.removeEntry('photos', { recursive: true }).catch(() => undefined);
+    const photos = await root.getDirectoryHandle('photos', { create: true });
+    const year = await photos.getDirectoryHandle('2024', { create: true });
+    const write = async (directory: FileSystemDirectoryHandle, name: string, text: string): Promise<File> => {
+      const handle = await directory.getFileHandle(name, { create: true });
+      const writable = await handle.createWritable();
+      await writable.write(text);
+      await writable.close();
+      return handle.getFile();
+    };
+    try {
+      const a = await write(photos, 'a.jpg', 'aaa');
+      const b = await write(year, 'b.jpg', 'bbbb');
+      const changed = await write(year, 'c.jpg', 'c');
+      await write(year, 'c.jpg', 'changed after the drop');
+      const gone = fileOf('gone.jpg');
+      const transfer = dataTransferOf([
+        directoryEntry('/photos', [[fileEntry('/photos/a.jpg', a), directoryEntry('/photos/2024', [[fileEntry('/photos/2024/b.jpg', b), fileEntry('/photos/2024/c.jpg', changed), fileEntry('/photos/2024/gone.jpg', gone)]])]]),
+      ]);
+      withHandles(transfer, [photos]);
+
+      const files = await takeDroppedItems(transfer)();
+      expect(files.map((file) => [file.webkitRelativePath, handleOf(file)?.name])).toEqual([
+        ['photos/a.jpg', 'a.jpg'],
+        ['photos/2024/b.jpg', 'b.jpg'],
+        ['photos/2024/c.jpg', undefined],
+        ['photos/2024/gone.jpg', undefined],
+      ]);
+      expect(await (await handleOf(files[1]!)!.getFile()).text()).toBe('bbbb');
+    } finally {
+      await root.removeEntry('photos', { recursive: true });
+    }
   });
 
   test('a browser without handles still delivers the files', async () => {

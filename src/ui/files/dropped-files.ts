@@ -4,7 +4,7 @@
  * of the app (and the engine's default object key) treats both the same way.
  */
 
-import { isFileHandle, rememberHandle, takeDroppedHandles } from './file-handles';
+import { isDirectoryHandle, isFileHandle, rememberHandle, rememberHandlesInFolder, takeDroppedHandles } from './file-handles';
 
 type DroppedItem = FileSystemEntry | File;
 
@@ -33,14 +33,18 @@ export function takeDroppedItems(dataTransfer: DataTransfer): () => Promise<File
 }
 
 /**
- * A dropped file keeps its handle (for one-click resume after a reload). Files inside dropped
- * folders do not: their handles would have to be looked up through the folder's handle.
+ * A dropped file keeps its handle (for one-click resume after a reload); files inside a dropped
+ * folder get theirs through the folder's handle.
  */
 async function walkTopLevel({ item, handle }: Dropped): Promise<File[]> {
   const [files, found] = await Promise.all([walk(item), handle]);
-  const [only] = files;
   const folder = !(item instanceof File) && item.isDirectory;
-  if (!folder && only && files.length === 1 && isFileHandle(found)) rememberHandle(only, found);
+  if (folder) {
+    if (isDirectoryHandle(found)) await rememberHandlesInFolder(files, found);
+    return files;
+  }
+  const [only] = files;
+  if (only && files.length === 1 && isFileHandle(found)) rememberHandle(only, found);
   return files;
 }
 

@@ -98,3 +98,42 @@ export function takeDroppedHandles(items: readonly DataTransferItem[]): Array<Pr
 export function isFileHandle(handle: FileSystemHandle | null | undefined): handle is FileSystemFileHandle {
   return handle?.kind === 'file';
 }
+
+export function isDirectoryHandle(handle: FileSystemHandle | null | undefined): handle is FileSystemDirectoryHandle {
+  return handle?.kind === 'directory';
+}
+
+/**
+ * Gives files found inside a dropped folder their handles, looked up through the folder's handle
+ * one directory level at a time along each file's relative path ("photos/2024/a.jpg" from
+ * "photos"). A file the lookup does not find, or finds with another size or modification time
+ * than the dropped one (the folder changed meanwhile), keeps no handle: it resumes by reselecting.
+ */
+export async function rememberHandlesInFolder(files: readonly File[], folder: FileSystemDirectoryHandle): Promise<void> {
+  const directories = new Map<string, Promise<FileSystemDirectoryHandle | null>>([['', Promise.resolve(folder)]]);
+  const directoryAt = (segments: readonly string[]): Promise<FileSystemDirectoryHandle | null> => {
+    const path = segments.join('/');
+    let found = directories.get(path);
+    if (!found) {
+      const parent = directoryAt(segments.slice(0, -1));
+      found = parent.then((directory) => directory?.getDirectoryHandle(segments[segments.length - 1]!) ?? null);
+      directories.set(path, found);
+    }
+    return found;
+  };
+  await Promise.all(
+    files.map(async (file) => {
+      // The first segment is the dropped folder itself.
+      const segments = file.webkitRelativePath.split('/').slice(1);
+      const name = segments.pop();
+      if (!name) return;
+      try {
+        const handle = await (await directoryAt(segments))?.getFileHandle(name);
+        const current = await handle?.getFile();
+        if (handle && current && current.size === file.size && current.lastModified === file.lastModified) rememberHandle(file, handle);
+      } catch {
+        // Not found, not readable, or a handle that cannot be searched: this file resumes by reselecting.
+      }
+    }),
+  );
+}
