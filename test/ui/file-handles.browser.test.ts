@@ -1,6 +1,6 @@
 /**
  * The panel where the File System Access API exists (Chromium): picking through
- * showOpenFilePicker keeps each file's handle for the engine, and unfinished uploads with a saved
+ * showOpenFilePicker or showDirectoryPicker keeps each file's handle for the engine, and unfinished uploads with a saved
  * handle get a one-click Resume whose failures are explained in the entry. Also the notices by
  * code and the "checking uploaded parts" progress text.
  */
@@ -73,6 +73,64 @@ describe('picking with showOpenFilePicker', () => {
     zone().click();
     await vi.waitFor(() => expect(inputClick).toHaveBeenCalledTimes(1));
     expect(inputClick.mock.contexts[0]).toBe(firstFileInput());
+  });
+});
+
+describe('picking a folder with showDirectoryPicker', () => {
+  function folderButton(): HTMLElement {
+    const found = document.querySelector<HTMLElement>('.ou-drop__folder');
+    if (!found) throw new Error('no folder button');
+    return found;
+  }
+
+  test('every file under the picked folder reaches the engine with its relative path and handle', async () => {
+    // A folder of the origin private file system stands in for the one a person would pick.
+    const root = await navigator.storage.getDirectory();
+    await root.removeEntry('album', { recursive: true }).catch(() => undefined);
+    const album = await root.getDirectoryHandle('album', { create: true });
+    const year = await album.getDirectoryHandle('2024', { create: true });
+    for (const [directory, name] of [[album, 'a.bin'], [year, 'b.bin']] as const) {
+      const writable = await (await directory.getFileHandle(name, { create: true })).createWritable();
+      await writable.write(name);
+      await writable.close();
+    }
+    try {
+      const picker = vi.fn(async () => album);
+      vi.stubGlobal('showDirectoryPicker', picker);
+      const inputClick = vi.spyOn(HTMLInputElement.prototype, 'click').mockImplementation(() => undefined);
+      const { engine } = await mountUploader();
+
+      folderButton().click();
+      await vi.waitFor(() => expect(engine.added).toHaveLength(2));
+      expect(picker).toHaveBeenCalledWith({ mode: 'read' });
+      expect(engine.added.map((upload) => [upload.file.webkitRelativePath, upload.options.handle?.name])).toEqual([
+        ['album/2024/b.bin', 'b.bin'],
+        ['album/a.bin', 'a.bin'],
+      ]);
+      expect(await (await engine.added[0]!.options.handle!.getFile()).text()).toBe('b.bin');
+      expect(inputClick).not.toHaveBeenCalled();
+    } finally {
+      await root.removeEntry('album', { recursive: true });
+    }
+  });
+
+  test('closing the folder picker adds nothing; a refusing one falls back to the folder input', async () => {
+    const inputClick = vi.spyOn(HTMLInputElement.prototype, 'click').mockImplementation(() => undefined);
+    vi.stubGlobal('showDirectoryPicker', async () => {
+      throw new DOMException('The user aborted a request.', 'AbortError');
+    });
+    const { engine } = await mountUploader();
+    folderButton().click();
+    await flushPromises();
+    expect(engine.added).toHaveLength(0);
+    expect(inputClick).not.toHaveBeenCalled();
+
+    vi.stubGlobal('showDirectoryPicker', async () => {
+      throw new DOMException('Cross origin sub frames are not allowed to show a file picker.', 'SecurityError');
+    });
+    folderButton().click();
+    await vi.waitFor(() => expect(inputClick).toHaveBeenCalledTimes(1));
+    expect((inputClick.mock.contexts[0] as HTMLInputElement).webkitdirectory).toBe(true);
   });
 });
 

@@ -5,6 +5,7 @@
  */
 
 import { isDirectoryHandle, isFileHandle, rememberHandle, rememberHandlesInFolder, takeDroppedHandles } from './file-handles';
+import { withRelativePath } from './relative-path';
 
 type DroppedItem = FileSystemEntry | File;
 
@@ -83,14 +84,4 @@ async function readAllEntries(directory: FileSystemDirectoryEntry): Promise<File
     if (batch.length === 0) return all;
     all.push(...batch);
   }
-}
-
-/** `webkitRelativePath` is a read-only getter on File.prototype; an own property shadows it. */
-export function withRelativePath(file: File, fullPath: string): File {
-  Object.defineProperty(file, 'webkitRelativePath', { value: fullPath.replace(/^\/+/, ''), configurable: true });
-  return file;
-}
-
-export function relativePathOf(file: File): string | undefined {
-  return file.webkitRelativePath || undefined;
 }

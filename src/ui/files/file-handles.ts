@@ -1,10 +1,12 @@
 /**
  * Files that come with a FileSystemFileHandle (File System Access API: `showOpenFilePicker`,
- * `DataTransferItem.getAsFileSystemHandle`, Chromium-based browsers). The engine saves the handle
- * with the checkpoint, so after a reload the upload continues with one click instead of a file
- * dialog. Everything here is feature-detected; elsewhere files come from `<input type=file>` and
- * carry no handle.
+ * `showDirectoryPicker`, `DataTransferItem.getAsFileSystemHandle`, Chromium-based browsers). The
+ * engine saves the handle with the checkpoint, so after a reload the upload continues with one click
+ * instead of a file dialog. Everything here is feature-detected; elsewhere files come from
+ * `<input type=file>` and carry no handle.
  */
+
+import { withRelativePath } from './relative-path';
 
 /** What `showOpenFilePicker` takes; TypeScript's DOM library does not declare it yet. */
 interface OpenFilePickerOptions {
@@ -14,6 +16,9 @@ interface OpenFilePickerOptions {
 }
 
 type ShowOpenFilePicker = (options?: OpenFilePickerOptions) => Promise<FileSystemFileHandle[]>;
+type ShowDirectoryPicker = (options?: { mode?: 'read' }) => Promise<FileSystemDirectoryHandle>;
+/** Async iteration of a directory's entries; not in every TypeScript DOM library yet. */
+type IterableDirectory = FileSystemDirectoryHandle & { values(): AsyncIterable<FileSystemHandle> };
 
 /** `getAsFileSystemHandle` of a dropped item; absent outside Chromium-based browsers. */
 type WithHandleGetter = DataTransferItem & { getAsFileSystemHandle?: () => Promise<FileSystemHandle | null> };
@@ -38,9 +43,48 @@ function picker(): ShowOpenFilePicker | undefined {
   return typeof candidate === 'function' ? (candidate as ShowOpenFilePicker).bind(globalThis) : undefined;
 }
 
+function folderPicker(): ShowDirectoryPicker | undefined {
+  const candidate = (globalThis as { showDirectoryPicker?: unknown }).showDirectoryPicker;
+  return typeof candidate === 'function' ? (candidate as ShowDirectoryPicker).bind(globalThis) : undefined;
+}
+
 /** Read at each call, not at load: a page (or test) may add or remove the API later. */
 export function canPickWithHandles(): boolean {
   return picker() !== undefined;
+}
+
+export function canPickFolderWithHandles(): boolean {
+  return folderPicker() !== undefined;
+}
+
+/**
+ * Opens the system folder picker through `showDirectoryPicker` and returns every file under the
+ * chosen folder, with its relative path ("photos/2024/a.jpg", as from `<input webkitdirectory>`)
+ * and its handle remembered; an empty list when the person closes it. Throws when the API is
+ * missing or refuses: the caller then falls back to the folder input.
+ */
+export async function pickFolderWithHandles(): Promise<File[]> {
+  const show = folderPicker();
+  if (!show) throw new Error('showDirectoryPicker is not available');
+  let folder: FileSystemDirectoryHandle;
+  try {
+    folder = await show({ mode: 'read' });
+  } catch (error) {
+    if ((error as { name?: unknown } | null)?.name === 'AbortError') return [];
+    throw error;
+  }
+  return filesUnder(folder, folder.name);
+}
+
+async function filesUnder(directory: FileSystemDirectoryHandle, path: string): Promise<File[]> {
+  const found: Array<Promise<File[]>> = [];
+  for await (const entry of (directory as IterableDirectory).values()) {
+    const entryPath = `${path}/${entry.name}`;
+    if (isFileHandle(entry)) found.push(entry.getFile().then((file) => [rememberHandle(withRelativePath(file, entryPath), entry)]));
+    else if (isDirectoryHandle(entry)) found.push(filesUnder(entry, entryPath));
+  }
+  // Entries come in no set order; sorted by path, the list reads like the folder.
+  return (await Promise.all(found)).flat().sort((a, b) => (a.webkitRelativePath < b.webkitRelativePath ? -1 : 1));
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { UploadSnapshot, UploadState } from '../../engine/types';
-import { relativePathOf } from '../files/dropped-files';
+import { relativePathOf } from '../files/relative-path';
 
 /** `pending`: picked while `autoStart` is off (or before the engine is ready); not yet given to the engine. */
 export type RowState = UploadState | 'pending';

@@ -9,7 +9,7 @@ import type {
   UploadResult,
   UploadSnapshot,
 } from '../../engine/types';
-import { relativePathOf } from '../files/dropped-files';
+import { relativePathOf } from '../files/relative-path';
 import { handleOf } from '../files/file-handles';
 import { ACTIVE_STATES, pendingRow, rowFromSnapshot, type UploadRow } from './upload-row';
 
