@@ -38,14 +38,18 @@ export function handleOf(file: File): FileSystemFileHandle | undefined {
   return handles.get(file);
 }
 
-function picker(): ShowOpenFilePicker | undefined {
-  const candidate = (globalThis as { showOpenFilePicker?: unknown }).showOpenFilePicker;
-  return typeof candidate === 'function' ? (candidate as ShowOpenFilePicker).bind(globalThis) : undefined;
+/** The page's picker function of that name, bound, or undefined where the browser has none. */
+function pickerNamed<T>(name: 'showOpenFilePicker' | 'showDirectoryPicker'): T | undefined {
+  const candidate = (globalThis as Record<string, unknown>)[name];
+  return typeof candidate === 'function' ? (candidate.bind(globalThis) as T) : undefined;
 }
 
-function folderPicker(): ShowDirectoryPicker | undefined {
-  const candidate = (globalThis as { showDirectoryPicker?: unknown }).showDirectoryPicker;
-  return typeof candidate === 'function' ? (candidate as ShowDirectoryPicker).bind(globalThis) : undefined;
+const picker = (): ShowOpenFilePicker | undefined => pickerNamed<ShowOpenFilePicker>('showOpenFilePicker');
+const folderPicker = (): ShowDirectoryPicker | undefined => pickerNamed<ShowDirectoryPicker>('showDirectoryPicker');
+
+/** The person closed the picker. */
+function isAbort(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === 'AbortError';
 }
 
 /** Read at each call, not at load: a page (or test) may add or remove the API later. */
@@ -70,10 +74,11 @@ export async function pickFolderWithHandles(): Promise<File[]> {
   try {
     folder = await show({ mode: 'read' });
   } catch (error) {
-    if ((error as { name?: unknown } | null)?.name === 'AbortError') return [];
+    if (isAbort(error)) return [];
     throw error;
   }
-  return filesUnder(folder, folder.name);
+  // Entries come in no set order; sorted by path, the list reads like the folder.
+  return (await filesUnder(folder, folder.name)).sort((a, b) => (a.webkitRelativePath < b.webkitRelativePath ? -1 : 1));
 }
 
 async function filesUnder(directory: FileSystemDirectoryHandle, path: string): Promise<File[]> {
@@ -83,8 +88,7 @@ async function filesUnder(directory: FileSystemDirectoryHandle, path: string): P
     if (isFileHandle(entry)) found.push(entry.getFile().then((file) => [rememberHandle(withRelativePath(file, entryPath), entry)]));
     else if (isDirectoryHandle(entry)) found.push(filesUnder(entry, entryPath));
   }
-  // Entries come in no set order; sorted by path, the list reads like the folder.
-  return (await Promise.all(found)).flat().sort((a, b) => (a.webkitRelativePath < b.webkitRelativePath ? -1 : 1));
+  return (await Promise.all(found)).flat();
 }
 
 /**
@@ -100,11 +104,11 @@ export async function pickFilesWithHandles(options: { multiple: boolean; accept?
   try {
     chosen = await show({ multiple: options.multiple, ...(types ? { types } : {}) });
   } catch (error) {
-    if ((error as { name?: unknown } | null)?.name === 'AbortError') return [];
+    if (isAbort(error)) return [];
     if (!(error instanceof TypeError) || !types) throw error;
     // An `accept` the picker cannot express: offer every file; the file rules still refuse others.
     chosen = await show({ multiple: options.multiple }).catch((retryError: unknown) => {
-      if ((retryError as { name?: unknown } | null)?.name === 'AbortError') return [];
+      if (isAbort(retryError)) return [];
       throw retryError;
     });
   }
