@@ -95,6 +95,17 @@ describe('HashPool', () => {
     await expect(next.digest()).rejects.toThrow(/code 3/);
   });
 
+  it('lets a digest already asked for finish when closed, as a server shutting down answers a body received whole', async () => {
+    const pool = poolOf(1);
+    const bytes = randomBytes(8 * 1024 * 1024);
+    const session = pool.open();
+    await feed(session, bytes, 1024 * 1024);
+    const digest = session.digest();
+    await pool.close();
+    const digests = await digest;
+    expect({ md5: digests.md5.toString('hex'), crc64Hex: digests.crc64Hex }).toEqual(await expected(bytes));
+  });
+
   it('refuses new sessions once closed, and fails the open ones', async () => {
     const pool = poolOf(1);
     const open = pool.open();

@@ -27,6 +27,8 @@ const BATCH_BYTES = 1024 * 1024;
 const BATCHES_IN_FLIGHT = 4;
 /** Spare batches a worker keeps for the next bodies; more come back only under many parallel bodies. */
 const SPARE_BATCHES = 16;
+/** How long `close` waits for digests already asked for. */
+const CLOSE_GRACE_MS = 1000;
 
 const WORKER_URL = new URL('./hash-worker.mjs', import.meta.url);
 
@@ -48,6 +50,8 @@ export class HashPool {
   readonly #threads: number;
   readonly #workerUrl: URL;
   readonly #workers: PoolWorker[] = [];
+  /** Digests asked for and not yet answered: `close` lets them finish. */
+  readonly #ending = new Set<Promise<unknown>>();
   #nextId = 1;
   #closed = false;
 
@@ -60,12 +64,21 @@ export class HashPool {
   open(): HashSession {
     if (this.#closed) throw new Error('the hash pool is closed');
     const worker = this.#leastBusy();
-    return new HashSession(worker, this.#nextId++);
+    return new HashSession(worker, this.#nextId++, (ending) => {
+      this.#ending.add(ending);
+      void ending.finally(() => this.#ending.delete(ending)).catch(() => undefined);
+    });
   }
 
-  /** Stops the workers; sessions still open fail. */
+  /**
+   * Stops the workers. Digests already asked for finish first (a body received whole just as the
+   * server shuts down still gets its answer), for at most a second; sessions still receiving fail.
+   */
   async close(): Promise<void> {
     this.#closed = true;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.#ending]), new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)))]);
+    clearTimeout(timer);
     await Promise.all(this.#workers.splice(0).map((worker) => worker.terminate()));
   }
 
@@ -175,10 +188,12 @@ export class HashSession {
   #settle!: { resolve: (digests: BodyDigests) => void; reject: (error: Error) => void };
   #failure: Error | undefined;
   #ended = false;
+  readonly #onEnding: (digest: Promise<BodyDigests>) => void;
 
-  constructor(worker: PoolWorker, id: number) {
+  constructor(worker: PoolWorker, id: number, onEnding: (digest: Promise<BodyDigests>) => void) {
     this.#worker = worker;
     this.#id = id;
+    this.#onEnding = onEnding;
     this.#result = new Promise<BodyDigests>((resolve, reject) => {
       this.#settle = { resolve, reject };
     });
@@ -224,6 +239,7 @@ export class HashSession {
       this.#ended = true;
       if (this.#filled > 0) this.#sendBatch();
       this.#worker.post({ type: 'end', id: this.#id });
+      this.#onEnding(this.#result);
     }
     return this.#result;
   }
