@@ -3,6 +3,8 @@
  * - PUT throughput of one large body (1 GiB, or BENCH_SIZE_MB) against writing the same bytes with
  *   `fs` (the server also hashes MD5 and CRC-64 on the way, so 1.0 is the ceiling), and against the
  *   server's own hashing transform and file writer without HTTP (what HTTP costs);
+ * - the server's CPU time while receiving it, beside that of hashing the same bytes alone and of the
+ *   fs write (on a machine with few cores, CPU bounds the PUT);
  * - the server's peak RSS while receiving it (the server runs in its own process, so the figure
  *   is the server's alone; a flat RSS means nothing is buffered);
  * - CompleteMultipartUpload time for 1,000 parts.
@@ -12,7 +14,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -47,18 +49,25 @@ export const run: BenchSuite = async () => {
     // Three rounds, each writing the same bytes three ways back to back; the disk's speed on a
     // shared machine swings between rounds, so each PUT is compared with the fs writes next to it,
     // and the median of those per-round ratios is reported.
-    const rounds: { fs: number; fsHashed: number; put: number }[] = [];
+    // CPU seconds are counted too (the server's from /proc, the fs write's in this process): on a
+    // machine with few cores, CPU and not the disk can be what bounds the PUT.
+    const rounds: { fs: number; fsHashed: number; put: number; putCpu: number; fsCpu: number }[] = [];
     const baseline = join(workDir, 'fs-baseline.bin');
     for (let round = 0; round < ROUNDS; round++) {
+      const fsCpuBefore = process.cpuUsage();
       const fs = await timed(() => pipeline(bodyOf(chunk, size), durableWriteStream(baseline)));
+      const fsCpu = cpuSeconds(process.cpuUsage(fsCpuBefore));
       await rm(baseline);
       // The server's own path to disk: its hashing transform and its file writer.
       const fsHashed = await timed(() => pipeline(bodyOf(chunk, size), new HashingTransform(Infinity, hashes), new EagerFlushWriteStream(baseline)));
       await rm(baseline);
       const url = client.signatureUrl(`bench/body-${round}.bin`, { method: 'PUT', expires: 3600 });
+      const serverCpuBefore = await cpuSecondsOf(server.child.pid!);
       const put = await timed(() => putBody(url, bodyOf(chunk, size), size));
-      rounds.push({ fs, fsHashed, put });
+      const putCpu = (await cpuSecondsOf(server.child.pid!)) - serverCpuBefore;
+      rounds.push({ fs, fsHashed, put, putCpu, fsCpu });
     }
+    const hashCpu = await hashingCpuSeconds(hashes, chunk, size);
     const peakRss = await rssOf(server.child.pid!, 'VmHWM');
     const completeMs = await completeTime(client);
 
@@ -75,6 +84,11 @@ export const run: BenchSuite = async () => {
         name: `local OSS PUT ${formatSize(size)} vs fs write hashing MD5 + CRC-64 on the way (throughput ratio)`,
         value: median(rounds.map((r) => r.fsHashed / r.put)).toFixed(2),
         note: 'the HashingTransform and file writer the server uses, without HTTP around them: the cost of HTTP',
+      },
+      {
+        name: `local OSS server CPU time while receiving ${formatSize(size)}`,
+        value: `${median(rounds.map((r) => r.putCpu)).toFixed(2)} s`,
+        note: `median of ${ROUNDS} PUTs, ${median(rounds.map((r) => r.putCpu / r.put)).toFixed(1)} cores busy on average (this machine has ${availableParallelism()}); of it, MD5 + CRC-64 of the same bytes alone take ${hashCpu.toFixed(2)} s; the fs write of them ${median(rounds.map((r) => r.fsCpu)).toFixed(2)} s`,
       },
       { name: `local OSS server peak RSS while receiving ${formatSize(size)}`, value: formatSize(peakRss), note: `${formatSize(rssBefore)} after start-up; goal: flat` },
       { name: `CompleteMultipartUpload of ${PARTS_FOR_COMPLETE} parts`, value: `${completeMs.toFixed(0)} ms`, note: 'no bytes copied; CRC-64 combined from parts' },
@@ -176,6 +190,27 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
 }
 
 /** Resident set size (VmRSS) or its peak so far (VmHWM) of a process, in bytes (Linux /proc). */
+function cpuSeconds(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1e6;
+}
+
+/** User + system CPU time of a process and all its threads, from /proc (clock ticks of 1/100 s). */
+async function cpuSecondsOf(pid: number): Promise<number> {
+  // The command name may hold spaces; the fields after it are space-separated (utime, stime: 14th and 15th).
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU time of hashing `size` bytes (MD5 + CRC-64 in the pool's worker), nothing else. */
+async function hashingCpuSeconds(hashes: HashPool, chunk: Buffer, size: number): Promise<number> {
+  const before = process.cpuUsage();
+  const session = hashes.open();
+  for (let left = size; left > 0; left -= chunk.length) await session.update(left >= chunk.length ? chunk : chunk.subarray(0, left));
+  await session.digest();
+  return cpuSeconds(process.cpuUsage(before));
+}
+
 async function rssOf(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kib = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
