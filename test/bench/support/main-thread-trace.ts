@@ -25,7 +25,7 @@ interface TraceEvent {
   args?: { name?: string };
 }
 
-/** Runs `work` under a Chrome trace of top-level tasks and sums up the renderer main thread's. */
+/** Runs `work` under a Chrome trace of top-level tasks and reports the page's main-thread ones. */
 export async function traceMainThread<T>(browser: Browser, page: Page, work: () => Promise<T>): Promise<{ result: T; tasks: MainThreadTasks }> {
   // 'toplevel' alone: one event per task, light enough not to change what it measures much.
   await browser.startTracing(page, { categories: ['toplevel'] });

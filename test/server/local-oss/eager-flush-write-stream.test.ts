@@ -103,6 +103,21 @@ describe('EagerFlushWriteStream', () => {
     expect(file.log).not.toContain('sync');
   });
 
+  it('fails with the write error (a full disk) and closes the file', async () => {
+    const file = new FakeFile();
+    file.writev = async () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    };
+    const stream = streamOn(file, Infinity);
+    const failed = new Promise<Error>((resolve) => stream.once('error', resolve));
+    const closed = new Promise((resolve) => stream.once('close', resolve));
+    stream.write(Buffer.alloc(10));
+    expect(await failed).toMatchObject({ code: 'ENOSPC' });
+    await closed;
+    expect(file.closed).toBe(true);
+    expect(file.log).not.toContain('sync');
+  });
+
   it('continues a short write with the bytes that did not go out', async () => {
     const file = new FakeFile();
     file.maxWrite = 7;
