@@ -2,7 +2,7 @@ import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
- * Renames a file that is already on disk (written with `flush`) into place and syncs the target
+ * Renames a file that is already on disk (flushed by its writer) into place and syncs the target
  * directory, so the new name survives a power loss too: OSS answers 200 only for stored data.
  * Used for bodies (blob-store) and metadata (json-file) alike.
  */
