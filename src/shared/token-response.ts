@@ -20,7 +20,25 @@ export interface TokenResponse {
   sldEnable?: boolean;
   /** The only key prefix these credentials may write under; ends with `/`. */
   prefix: string;
+  /**
+   * Where the page may ask what an object under `prefix` holds (`GET <url>?key=…`, answering
+   * {@link ObjectInfoResponse}), relative to the token URL. The credentials cannot read objects, so
+   * this is how an upload whose CompleteMultipartUpload answer was lost learns that it succeeded.
+   * Absent: the endpoint offers no such check.
+   */
+  objectInfoUrl?: string;
 }
+
+/** The JSON body of the object-info route (see `TokenResponse.objectInfoUrl`). */
+export type ObjectInfoResponse =
+  | { exists: false }
+  | {
+      exists: true;
+      size: number;
+      /** `x-oss-hash-crc64ecma`, an unsigned decimal; null when OSS sent none. */
+      crc64: string | null;
+      etag: string | null;
+    };
 
 /** Error body of the token endpoint (`4xx`/`5xx`). */
 export interface TokenErrorResponse {

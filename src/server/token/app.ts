@@ -6,13 +6,14 @@ import type { TokenErrorResponse, TokenResponse } from '../../shared/token-respo
 import { StsError } from './assume-role';
 import type { AssumeRole, StsCredentials } from './assume-role';
 import { createCookieAuthorizer } from './authorize';
-import type { Authorize } from './authorize';
+import type { Authorize, Uploader } from './authorize';
 import type { TokenSettings } from './config';
 import { createCredentialCache } from './credential-cache';
 import { consoleTokenLogger, redactSecret } from './logger';
 import type { TokenLogger } from './logger';
 import type { OssTarget } from './oss-target';
 import { buildUploadPolicy } from './policy';
+import { createObjectInspector, ObjectHeadError, ObjectKeyError, type HeadObject } from './object-info';
 import { createRateLimiter } from './rate-limit';
 import { clientAddress } from './request-info';
 import { isValidSubject, roleSessionNameFor, uploadPrefixFor } from './subject';
@@ -35,6 +36,8 @@ export interface TokenAppDeps {
   /** Milliseconds since the epoch; injected by tests. */
   now?: () => number;
   logger?: TokenLogger;
+  /** How `GET /api/object` looks at an object; defaults to a HEAD through ali-oss. */
+  headObject?: HeadObject;
 }
 
 const DEFAULT_REFRESH_MARGIN_SECONDS = 300;
@@ -42,8 +45,9 @@ const MAX_REQUEST_BODY_BYTES = 1024;
 
 /**
  * `GET /api/sts` hands the browser short-lived STS credentials that can only upload under the
- * caller's own key prefix; `GET /api/health` answers 200. Mount the returned app next to the web
- * app (same origin, so the uploader cookie is first-party).
+ * caller's own key prefix; `GET /api/object?key=…` tells the caller what one of its own keys holds
+ * (see `createObjectInspector`); `GET /api/health` answers 200. Mount the returned app next to the
+ * web app (same origin, so the uploader cookie is first-party).
  */
 export function createTokenApp({
   assumeRole,
@@ -51,6 +55,7 @@ export function createTokenApp({
   config,
   now = Date.now,
   logger = consoleTokenLogger,
+  headObject,
 }: TokenAppDeps): Hono {
   const identify = authorize ?? defaultAuthorizer(config);
   const perIp = createRateLimiter({ perMinute: config.rateLimit.perIpPerMinute, now });
@@ -80,6 +85,14 @@ export function createTokenApp({
     }
   }
 
+  const inspect = createObjectInspector({
+    assumeRole,
+    roleArn: config.roleArn,
+    oss: config.oss,
+    keyPrefix: config.keyPrefix,
+    ...(headObject ? { headObject } : {}),
+  });
+
   const app = new Hono();
 
   if (config.corsOrigins.length > 0) {
@@ -108,50 +121,72 @@ export function createTokenApp({
 
   app.get('/api/health', (c) => c.json({ status: 'ok' }));
 
-  app.get('/api/sts', async (c) => {
+  app.get('/api/sts', (c) =>
+    guarded(c, 'could not issue credentials', async (uploader) => {
+      const issued = await credentials.get(uploader.subject);
+      const body: TokenResponse = {
+        accessKeyId: issued.accessKeyId,
+        accessKeySecret: issued.accessKeySecret,
+        securityToken: issued.securityToken,
+        expiration: issued.expiration.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        ...config.oss,
+        prefix: uploadPrefixFor(config.keyPrefix, uploader.subject),
+        // Relative, so it follows wherever this app is mounted.
+        objectInfoUrl: 'object',
+      };
+      return c.json(body);
+    }),
+  );
+
+  app.get('/api/object', (c) =>
+    guarded(c, 'could not look at the object', async (uploader) => {
+      try {
+        return c.json(await inspect(uploader.subject, c.req.query('key')));
+      } catch (error) {
+        if (error instanceof ObjectKeyError) return errorResponse(c, error.status, 'InvalidKey', error.message);
+        if (!(error instanceof ObjectHeadError)) throw error;
+        // The key is the uploader's own file name: it stays out of the log.
+        logger.warn('object.head-failed', { subject: uploader.subject, message: error.message });
+        return errorResponse(c, 502, 'ObjectInfoUnavailable', 'could not look at the object');
+      }
+    }),
+  );
+
+  /**
+   * What every credential-backed route shares: rate limits per address and per uploader, the
+   * uploader's identity (401 without one), and STS failures answered with their code.
+   */
+  async function guarded(c: Context, failure: string, handle: (uploader: Uploader) => Promise<Response>): Promise<Response> {
     const byIp = perIp.take(clientAddress(c, config.trustProxy));
     if (!byIp.allowed) return tooManyRequests(c, byIp.retryAfterSeconds);
     try {
-      return await issueTo(c);
+      const uploader = await identify(c);
+      if (!uploader) return errorResponse(c, 401, 'Unauthorized', 'sign in to upload');
+      if (!isValidSubject(uploader.subject)) {
+        // A custom authorizer returned something that could widen or break the key prefix.
+        logger.warn('token.invalid-subject', { length: uploader.subject.length });
+        return errorResponse(c, 500, 'InvalidSubject', 'the uploader id is not usable as a key prefix');
+      }
+      const bySubject = perSubject.take(uploader.subject);
+      if (!bySubject.allowed) return tooManyRequests(c, bySubject.retryAfterSeconds);
+      return await handle(uploader);
     } catch (error) {
       if (error instanceof StsError) return errorResponse(c, error.httpStatus, error.code, error.message);
       logger.warn('token.internal-error', {
         name: error instanceof Error ? error.name : typeof error,
         message: error instanceof Error ? error.message : undefined,
       });
-      return errorResponse(c, 500, 'InternalError', 'could not issue credentials');
+      return errorResponse(c, 500, 'InternalError', failure);
     }
-  });
-
-  async function issueTo(c: Context): Promise<Response> {
-    const uploader = await identify(c);
-    if (!uploader) return errorResponse(c, 401, 'Unauthorized', 'sign in to upload');
-    if (!isValidSubject(uploader.subject)) {
-      // A custom authorizer returned something that could widen or break the key prefix.
-      logger.warn('token.invalid-subject', { length: uploader.subject.length });
-      return errorResponse(c, 500, 'InvalidSubject', 'the uploader id is not usable as a key prefix');
-    }
-
-    const bySubject = perSubject.take(uploader.subject);
-    if (!bySubject.allowed) return tooManyRequests(c, bySubject.retryAfterSeconds);
-
-    const issued = await credentials.get(uploader.subject);
-    const body: TokenResponse = {
-      accessKeyId: issued.accessKeyId,
-      accessKeySecret: issued.accessKeySecret,
-      securityToken: issued.securityToken,
-      expiration: issued.expiration.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      ...config.oss,
-      prefix: uploadPrefixFor(config.keyPrefix, uploader.subject),
-    };
-    return c.json(body);
   }
 
-  app.options('/api/sts', (c) => c.body(null, 204, { Allow: 'GET, OPTIONS' }));
-  app.all('/api/sts', (c) => {
-    c.header('Allow', 'GET, OPTIONS');
-    return errorResponse(c, 405, 'MethodNotAllowed', 'use GET');
-  });
+  for (const path of ['/api/sts', '/api/object']) {
+    app.options(path, (c) => c.body(null, 204, { Allow: 'GET, OPTIONS' }));
+    app.all(path, (c) => {
+      c.header('Allow', 'GET, OPTIONS');
+      return errorResponse(c, 405, 'MethodNotAllowed', 'use GET');
+    });
+  }
 
   return app;
 }
@@ -165,7 +200,7 @@ function defaultAuthorizer(config: TokenAppConfig): Authorize {
   });
 }
 
-function errorResponse(c: Context, status: 401 | 405 | 413 | 429 | 500 | 502 | 504, code: string, message: string): Response {
+function errorResponse(c: Context, status: 400 | 401 | 403 | 405 | 413 | 429 | 500 | 502 | 504, code: string, message: string): Response {
   const body: TokenErrorResponse = { error: { code, message } };
   return c.json(body, status);
 }

@@ -60,7 +60,24 @@ export function buildUploadPolicy({ bucket, prefix, listUploads = false }: Uploa
     });
   }
 
-  const policy: RamPolicy = { Version: '1', Statement: statements };
+  return withinSizeLimit({ Version: '1', Statement: statements });
+}
+
+/**
+ * The policy of the credentials the token endpoint itself uses to look at an object it is asked
+ * about (`GET /api/object`): read-only, and only under the asking uploader's prefix. These
+ * credentials never leave the server.
+ */
+export function buildObjectInfoPolicy({ bucket, prefix }: Omit<UploadPolicyInput, 'listUploads'>): RamPolicy {
+  assertBucketName(bucket);
+  assertUploadPrefix(prefix);
+  return withinSizeLimit({
+    Version: '1',
+    Statement: [{ Effect: 'Allow', Action: ['oss:GetObject'], Resource: [`acs:oss:*:*:${bucket}/${prefix}*`] }],
+  });
+}
+
+function withinSizeLimit(policy: RamPolicy): RamPolicy {
   const size = Buffer.byteLength(JSON.stringify(policy), 'utf8');
   if (size > MAX_POLICY_BYTES) {
     throw new PolicyInputError(`session policy is ${size} bytes, STS accepts at most ${MAX_POLICY_BYTES}; shorten the key prefix`);

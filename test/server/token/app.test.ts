@@ -7,6 +7,7 @@ import { createTokenApp } from '../../../src/server/token/app';
 import type { TokenAppConfig } from '../../../src/server/token/app';
 import { createAssumeRole } from '../../../src/server/token/assume-role';
 import type { Authorize } from '../../../src/server/token/authorize';
+import { ObjectHeadError, type HeadObject } from '../../../src/server/token/object-info';
 import { COOKIE_SECRET, CookieJar, recordingLogger, ROLE_ARN, testConfig } from './app-fixtures';
 import { issuing, recordingStsHandler, ROOT_ACCESS_KEY_ID, ROOT_ACCESS_KEY_SECRET, STS_URL, stsErrorBody } from './sts-fake';
 import type { AssumeRoleCall } from './sts-fake';
@@ -31,7 +32,7 @@ beforeEach(() => {
   mockSts.use(recordingStsHandler(calls, issuing(() => new Date(now + 15 * MINUTE))));
 });
 
-function tokenApp(options: { config?: Partial<TokenAppConfig>; authorize?: Authorize; stsTimeoutMs?: number } = {}): Hono {
+function tokenApp(options: { config?: Partial<TokenAppConfig>; authorize?: Authorize; stsTimeoutMs?: number; headObject?: HeadObject } = {}): Hono {
   const assumeRole = createAssumeRole({
     accessKeyId: ROOT_ACCESS_KEY_ID,
     accessKeySecret: ROOT_ACCESS_KEY_SECRET,
@@ -44,6 +45,7 @@ function tokenApp(options: { config?: Partial<TokenAppConfig>; authorize?: Autho
     now: () => now,
     logger,
     ...(options.authorize ? { authorize: options.authorize } : {}),
+    ...(options.headObject ? { headObject: options.headObject } : {}),
   });
 }
 
@@ -75,6 +77,7 @@ describe('GET /api/sts', () => {
       secure: false,
       sldEnable: true,
       prefix: 'uploads/alice/',
+      objectInfoUrl: 'object',
     });
   });
 
@@ -121,6 +124,111 @@ describe('GET /api/sts', () => {
     expect(response.status).toBe(500);
     expect(((await response.json()) as TokenErrorResponse).error.code).toBe('InvalidSubject');
     expect(calls).toHaveLength(0);
+  });
+});
+
+describe('GET /api/object', () => {
+  const found = { exists: true as const, size: 1234, crc64: '5087502491959609639', etag: '"ABC-2"' };
+  const heads: { key: string; accessKeyId: string }[] = [];
+  const recordingHead =
+    (answer: Awaited<ReturnType<HeadObject>> | Error): HeadObject =>
+    async ({ credentials, key }) => {
+      heads.push({ key, accessKeyId: credentials.accessKeyId });
+      if (answer instanceof Error) throw answer;
+      return answer;
+    };
+  beforeEach(() => {
+    heads.length = 0;
+  });
+  const ask = (app: Hono, key: string | null) =>
+    app.request(`http://localhost/api/object${key === null ? '' : `?key=${encodeURIComponent(key)}`}`);
+
+  it("answers what the uploader's own key holds, looked at with credentials of its own", async () => {
+    const response = await ask(tokenApp({ authorize: asAlice, headObject: recordingHead(found) }), 'uploads/alice/movie.mp4');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(await response.json()).toEqual(found);
+    expect(heads).toEqual([{ key: 'uploads/alice/movie.mp4', accessKeyId: 'STS.issuedKey1' }]);
+  });
+
+  it('asks STS for read-only credentials confined to the uploader prefix, never handed out', async () => {
+    const app = tokenApp({ authorize: asAlice, headObject: recordingHead(found) });
+    const response = await ask(app, 'uploads/alice/a.bin');
+    expect(JSON.stringify(await response.json())).not.toContain('STS.issuedKey');
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.params.get('RoleSessionName')).toBe('u-alice');
+    expect(calls[0]!.params.get('RoleArn')).toBe(ROLE_ARN);
+    expect(calls[0]!.policy).toEqual({
+      Version: '1',
+      Statement: [{ Effect: 'Allow', Action: ['oss:GetObject'], Resource: ['acs:oss:*:*:examplebucket/uploads/alice/*'] }],
+    });
+    // The upload credentials of the same uploader are not those read-only ones.
+    await getToken(app);
+    expect(calls).toHaveLength(2);
+    expect((calls[1]!.policy as { Statement: { Action: string[] }[] }).Statement[0]!.Action).not.toContain('oss:GetObject');
+  });
+
+  it('answers exists: false for a key that holds nothing', async () => {
+    const response = await ask(tokenApp({ authorize: asAlice, headObject: recordingHead(null) }), 'uploads/alice/none.bin');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ exists: false });
+  });
+
+  it("refuses another uploader's key, the bare prefix and keys outside every prefix (403), without asking STS or OSS", async () => {
+    const app = tokenApp({ authorize: asAlice, headObject: recordingHead(found) });
+    for (const key of ['uploads/bob/movie.mp4', 'uploads/alice/', 'uploads/alicex/a', 'other/a', '../uploads/alice/a']) {
+      const response = await ask(app, key);
+      expect(response.status, key).toBe(403);
+      expect(((await response.json()) as TokenErrorResponse).error.code).toBe('InvalidKey');
+    }
+    expect(calls).toHaveLength(0);
+    expect(heads).toHaveLength(0);
+  });
+
+  it('answers 400 without a key, with one longer than OSS allows, or with a .. segment', async () => {
+    const app = tokenApp({ authorize: asAlice, headObject: recordingHead(found) });
+    expect((await ask(app, null)).status).toBe(400);
+    expect((await ask(app, '')).status).toBe(400);
+    expect((await ask(app, `uploads/alice/${'é'.repeat(505)}`)).status).toBe(400);
+    expect((await ask(app, 'uploads/alice/../bob/a.bin')).status).toBe(400);
+    expect(heads).toHaveLength(0);
+  });
+
+  it('answers 401 when the authorizer knows nobody', async () => {
+    const response = await ask(tokenApp({ authorize: async () => null, headObject: recordingHead(found) }), 'uploads/alice/a.bin');
+    expect(response.status).toBe(401);
+    expect(heads).toHaveLength(0);
+  });
+
+  it('answers 502 ObjectInfoUnavailable when the HEAD fails, and logs it without the key', async () => {
+    const app = tokenApp({ authorize: asAlice, headObject: recordingHead(new ObjectHeadError('HEAD failed: AccessDenied (403)')) });
+    const response = await ask(app, 'uploads/alice/secret-plans.pdf');
+    expect(response.status).toBe(502);
+    expect(((await response.json()) as TokenErrorResponse).error.code).toBe('ObjectInfoUnavailable');
+    expect(logger.lines.join('\n')).toContain('AccessDenied');
+    expect(logger.lines.join('\n')).not.toContain('secret-plans');
+  });
+
+  it('answers with the STS code when STS refuses', async () => {
+    mockSts.use(recordingStsHandler(calls, () => HttpResponse.json(stsErrorBody('NoPermission', 'denied'), { status: 403 })));
+    const response = await ask(tokenApp({ authorize: asAlice, headObject: recordingHead(found) }), 'uploads/alice/a.bin');
+    expect(response.status).toBe(502);
+    expect(((await response.json()) as TokenErrorResponse).error.code).toBe('NoPermission');
+  });
+
+  it('shares the rate limit of the uploader', async () => {
+    const app = tokenApp({ authorize: asAlice, headObject: recordingHead(found), config: { rateLimit: { perSubjectPerMinute: 2, perIpPerMinute: 0 } } });
+    expect((await getToken(app)).status).toBe(200);
+    expect((await ask(app, 'uploads/alice/a.bin')).status).toBe(200);
+    const limited = await ask(app, 'uploads/alice/a.bin');
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).not.toBeNull();
+  });
+
+  it('answers 405 to other methods', async () => {
+    const response = await tokenApp({ authorize: asAlice }).request('http://localhost/api/object?key=uploads/alice/a', { method: 'DELETE' });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, OPTIONS');
   });
 });
 

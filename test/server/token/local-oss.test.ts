@@ -183,3 +183,70 @@ describe('issued credentials against the local OSS', () => {
     expect(await errorCodeOf(client.listUploads({}, {}))).toEqual({ code: 'AccessDenied', status: 403 });
   });
 });
+
+describe('GET /api/object against the local OSS', () => {
+  const ask = async (from: Hono, token: TokenResponse, key: string): Promise<Response> =>
+    from.request(`http://localhost/api/object?key=${encodeURIComponent(key)}`, { headers: jars.get(token)!.header() });
+
+  it('tells the uploader the size, CRC-64 and ETag of its own multipart object, as a HEAD by the root key sees them', async () => {
+    const key = `${alice.prefix}completed + é.bin`;
+    await clientFor(alice).multipartUpload(key, randomBytes(2 * PART_SIZE + 77), { partSize: PART_SIZE });
+    const head = await rootClient().head(key);
+    const headers = head.res.headers as Record<string, string>;
+
+    const response = await ask(app, alice, key);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      exists: true,
+      size: 2 * PART_SIZE + 77,
+      crc64: headers['x-oss-hash-crc64ecma'],
+      etag: headers.etag,
+    });
+  });
+
+  it('answers exists: false for a key of the uploader that holds nothing', async () => {
+    const response = await ask(app, alice, `${alice.prefix}never-written.bin`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ exists: false });
+  });
+
+  it("refuses another uploader's object", async () => {
+    const key = `${bob.prefix}private.bin`;
+    await clientFor(bob).put(key, Buffer.from('bob only'));
+    expect((await ask(app, alice, key)).status).toBe(403);
+  });
+
+  it('answers 502 ObjectInfoUnavailable when the role may not read (as documented, GetObject is optional)', async () => {
+    const strictDir = await mkdtemp(join(tmpdir(), 'token-local-oss-strict-'));
+    const strict = await startLocalOss({
+      dataDir: strictDir,
+      port: 0,
+      rootAccessKeyId: ROOT.accessKeyId,
+      rootAccessKeySecret: ROOT.accessKeySecret,
+      roleArn: ROLE_ARN,
+      buckets: [BUCKET],
+      region: REGION,
+      rolePolicy: {
+        Version: '1',
+        Statement: [{ Effect: 'Allow', Action: ['oss:PutObject', 'oss:ListParts', 'oss:AbortMultipartUpload'], Resource: [`acs:oss:*:*:${BUCKET}/*`] }],
+      },
+    });
+    try {
+      const settings = loadTokenSettings({ TOKEN_DURATION_SECONDS: '900' });
+      const strictApp = createTokenApp({
+        assumeRole: createAssumeRole({ ...ROOT, endpoint: strict.stsUrl, timeoutMs: settings.stsTimeoutMs }),
+        config: { ...settings, cookieSecret: 'strict-cookie-secret-0123456789abcdef', roleArn: ROLE_ARN, oss: localOssTarget({ url: strict.url, region: REGION, bucket: BUCKET }) },
+        logger: recordingLogger(),
+      });
+      const dave = await tokenFor(strictApp, new CookieJar());
+      const key = `${dave.prefix}a.bin`;
+      await clientFor(dave, strictApp).put(key, Buffer.from('uploaded, not readable by the role'));
+      const response = await ask(strictApp, dave, key);
+      expect(response.status).toBe(502);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('ObjectInfoUnavailable');
+    } finally {
+      await strict.close();
+      await rm(strictDir, { recursive: true, force: true });
+    }
+  });
+});
