@@ -4,6 +4,7 @@
  * types; the entry point (`create-uploader.ts`) plugs in the concrete implementations, so
  * unit tests can script fakes and the browser gets XHR + ali-oss.
  */
+import type { ObjectInfoResponse } from '../shared/token-response';
 import type { Credentials, DonePart } from './types';
 
 /** Error thrown by every edge; the core decides retry/refresh/fail from its fields. */
@@ -73,6 +74,12 @@ export interface PartTransport {
     /** Abort when no progress for this long. */
     stallTimeoutMs: number;
   }): Promise<{ etag: string; crc64: string | null }>;
+}
+
+/** What an object holds, asked of the token endpoint: the upload credentials cannot read. */
+export interface ObjectInfoSource {
+  /** `undefined` when it cannot tell (no such route offered, or it failed). */
+  get(p: { credentials: Credentials; key: string; signal?: AbortSignal }): Promise<ObjectInfoResponse | undefined>;
 }
 
 /** Shared credentials with refresh ahead of expiry and one refresh in flight. */

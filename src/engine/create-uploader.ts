@@ -3,11 +3,12 @@ import { createIdbCheckpointStore } from './checkpoint-store';
 import { createCheckpointWriter } from './checkpoint-writer';
 import { systemClock } from './clock';
 import { browserConnectivity } from './connectivity';
-import type { Clock, Connectivity, CredentialsSource, Crc64Hasher, OssControl, PartTransport } from './contracts';
+import type { Clock, Connectivity, CredentialsSource, Crc64Hasher, ObjectInfoSource, OssControl, PartTransport } from './contracts';
 import { createCrc64Hasher } from './crc64';
 import { createCredentialsSource, fetchTokenEndpoint } from './credentials';
 import type { EngineSettings } from './engine-deps';
 import { fingerprintFile } from './fingerprint';
+import { createObjectInfoSource } from './object-info';
 import { createOssControl } from './oss-control';
 import { DEFAULT_PART_SIZE } from './part-plan';
 import { createPartScheduler } from './part-scheduler';
@@ -26,6 +27,8 @@ export interface CreateUploaderOptions extends UploaderOptions {
   transport?: PartTransport;
   /** Takes precedence over `getCredentials`. */
   credentials?: CredentialsSource;
+  /** Default: the token endpoint's object-info route, when its answer names one. */
+  objectInfo?: ObjectInfoSource;
   /** A hasher given here stays the caller's: `destroy()` stops only the workers of the default one. */
   hasher?: Crc64Hasher;
   connectivity?: Connectivity;
@@ -65,6 +68,7 @@ export async function createUploader(options: CreateUploaderOptions = {}): Promi
     control,
     transport: options.transport ?? createXhrTransport(),
     credentials,
+    objectInfo: options.objectInfo ?? createObjectInfoSource(),
     hasher,
     connectivity: options.connectivity ?? browserConnectivity,
     clock,

@@ -107,8 +107,22 @@ export function fetchTokenEndpoint(url = '/api/sts', init: RequestInit = {}): Ge
     if (!isTokenResponse(body)) {
       throw new EngineError('Token endpoint answered without usable credentials', { status: response.status, ossCode: 'InvalidTokenResponse' });
     }
-    return body;
+    return withAbsoluteObjectInfoUrl(body, response.url || url);
   };
+}
+
+/**
+ * The object-info route is named relative to the token URL, which is known only here: made absolute
+ * (or dropped when it cannot be), so it is used as the endpoint meant it wherever the page is.
+ */
+function withAbsoluteObjectInfoUrl(body: Credentials, tokenUrl: string): Credentials {
+  const { objectInfoUrl, ...rest } = body;
+  if (typeof objectInfoUrl !== 'string') return rest;
+  try {
+    return { ...rest, objectInfoUrl: new URL(objectInfoUrl, new URL(tokenUrl, globalThis.location?.href)).href };
+  } catch {
+    return rest;
+  }
 }
 
 async function tokenEndpointError(response: Response): Promise<EngineError> {

@@ -1,4 +1,4 @@
-import type { Clock, Connectivity, CredentialsSource, Crc64Hasher, OssControl, PartTransport } from './contracts';
+import type { Clock, Connectivity, CredentialsSource, Crc64Hasher, ObjectInfoSource, OssControl, PartTransport } from './contracts';
 import type { CheckpointWriter } from './checkpoint-writer';
 import type { PartScheduler } from './part-scheduler';
 import type { RetryContext } from './retry-loop';
@@ -22,6 +22,7 @@ export interface EngineDeps {
   control: OssControl;
   transport: PartTransport;
   credentials: CredentialsSource;
+  objectInfo: ObjectInfoSource;
   hasher: Crc64Hasher;
   connectivity: Connectivity;
   clock: Clock;

@@ -5,7 +5,7 @@ import { nextTask } from './next-task';
 import { partLength } from './part-plan';
 import { verifyReusedParts, type VerificationHooks } from './resume-verification';
 import { withRetries } from './retry-loop';
-import type { Session } from './upload-session';
+import { isNoSuchUpload, type Session } from './upload-session';
 import { UploadError } from './upload-errors';
 import type { Credentials, DonePart, UploadResult } from './types';
 
@@ -228,12 +228,21 @@ export async function completeSession(session: Session, deps: EngineDeps, signal
     if (!only) throw new Error('Nothing was uploaded');
     return { key: session.key, etag: only.etag, crc64: only.crc64, size };
   }
-  const completed = await withRetries(
-    (credentials) =>
-      deps.control.complete({ credentials, key: session.key, uploadId, parts: parts.map(({ number, etag }) => ({ number, etag })), signal }),
-    retryContext(deps, signal),
-  );
   const expected = deps.hasher.combine(parts);
+  let completed: { etag: string; crc64: string | null };
+  try {
+    completed = await withRetries(
+      (credentials) =>
+        deps.control.complete({ credentials, key: session.key, uploadId, parts: parts.map(({ number, etag }) => ({ number, etag })), signal }),
+      retryContext(deps, signal),
+    );
+  } catch (err) {
+    if (!isNoSuchUpload(err)) throw err;
+    // Gone: expired or aborted, or completed by an attempt whose answer was lost on the way.
+    const earlier = await completedEarlier(session.key, size, expected, deps, signal);
+    if (!earlier) throw err;
+    return earlier;
+  }
   if (completed.crc64 !== null && completed.crc64 !== expected) {
     throw new UploadError({
       code: 'INTEGRITY',
@@ -242,4 +251,15 @@ export async function completeSession(session: Session, deps: EngineDeps, signal
     });
   }
   return { key: session.key, etag: completed.etag, crc64: completed.crc64 ?? expected, size };
+}
+
+/**
+ * The object at `key`, when it is this very file: same size and the CRC-64 combined from the parts
+ * sent. Otherwise (something else there, nothing, or no way to ask) undefined.
+ */
+async function completedEarlier(key: string, size: number, crc64: string, deps: EngineDeps, signal: AbortSignal): Promise<UploadResult | undefined> {
+  const credentials = await deps.credentials.get(signal);
+  const info = await deps.objectInfo.get({ credentials, key, signal });
+  if (!info?.exists || info.size !== size || info.crc64 !== crc64) return undefined;
+  return { key, etag: info.etag ?? '', crc64, size };
 }

@@ -134,6 +134,18 @@ describe('fetchTokenEndpoint', () => {
     await expect(fetchTokenEndpoint(`${base}/api/sts`)({})).resolves.toEqual(body);
   });
 
+  it('makes the object-info URL absolute against the token URL, where the endpoint meant it', async () => {
+    server.use(http.get(`${base}/uploader/api/sts`, () => HttpResponse.json({ ...makeCredentials(), objectInfoUrl: 'object' })));
+    const credentials = await fetchTokenEndpoint(`${base}/uploader/api/sts`)({});
+    expect(credentials.objectInfoUrl).toBe(`${base}/uploader/api/object`);
+  });
+
+  it('drops an object-info URL that is not a string', async () => {
+    server.use(http.get(`${base}/api/sts`, () => HttpResponse.json({ ...makeCredentials(), objectInfoUrl: 42 })));
+    const credentials = await fetchTokenEndpoint(`${base}/api/sts`)({});
+    expect('objectInfoUrl' in credentials).toBe(false);
+  });
+
   it.each([401, 429, 502, 504])('keeps status %i and the error code of the JSON body', async (status) => {
     server.use(
       http.get(`${base}/api/sts`, () =>

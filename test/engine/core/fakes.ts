@@ -6,7 +6,7 @@
  * part ETags are the real quoted upper-case MD5, as OSS gives them.
  */
 import { createHash } from 'node:crypto';
-import type { BlobDigest, Clock, Connectivity, CredentialsSource, Crc64Hasher, ListedPart, OssControl, PartTransport } from '../../../src/engine/contracts';
+import type { BlobDigest, Clock, Connectivity, CredentialsSource, Crc64Hasher, ListedPart, ObjectInfoSource, OssControl, PartTransport } from '../../../src/engine/contracts';
 import { EngineError } from '../../../src/engine/engine-error';
 import type { Checkpoint, CheckpointStore, Credentials } from '../../../src/engine/types';
 import { createMemoryCheckpointStore } from '../../../src/engine/memory-checkpoint-store';
@@ -74,7 +74,7 @@ export class Gate {
   }
 }
 
-export type FakeOp = 'initiate' | 'listParts' | 'complete' | 'abort' | 'put';
+export type FakeOp = 'initiate' | 'listParts' | 'complete' | 'abort' | 'put' | 'objectInfo';
 
 export interface FakeCall {
   op: FakeOp;
@@ -105,8 +105,22 @@ export class FakeOss {
   listsCrc = true;
   /** Parts per ListParts page; all in one page when unset. */
   listPageSize: number | undefined;
+  /** Whether the token endpoint offers its object-info route. */
+  objectInfoOffered = true;
   #interceptors: Interceptor[] = [];
   #nextUpload = 1;
+  readonly #answersToLose = new Map<FakeOp, number>();
+
+  /** The next `count` calls of `op` take effect on the server, but their answer never arrives (status 0). */
+  loseAnswers(op: FakeOp, count: number): void {
+    this.#answersToLose.set(op, count);
+  }
+
+  #answerLost(op: FakeOp): boolean {
+    const left = this.#answersToLose.get(op) ?? 0;
+    if (left > 0) this.#answersToLose.set(op, left - 1);
+    return left > 0;
+  }
 
   intercept(fn: Interceptor): void {
     this.#interceptors.push(fn);
@@ -184,6 +198,7 @@ export class FakeOss {
       this.uploads.delete(uploadId);
       const etag = `"M-${parts.length}"`;
       this.objects.set(key, { etag, crc64: String(crc), size });
+      if (this.#answerLost('complete')) throw new EngineError('connection reset', { status: 0 });
       return { etag, crc64: override ? override.crc64 : String(crc) };
     },
     abort: async ({ credentials, key, uploadId }) => {
@@ -197,6 +212,16 @@ export class FakeOss {
       if (partNumber !== undefined) query.set('partNumber', String(partNumber));
       if (contentType) query.set('type', contentType);
       return `http://oss.test/${encodeURIComponent(key)}?${query}`;
+    },
+  };
+
+  /** The token endpoint's object-info route, answering from `objects`. */
+  readonly objectInfo: ObjectInfoSource = {
+    get: async ({ credentials, key, signal }) => {
+      await this.#enter({ op: 'objectInfo', key, accessKeyId: credentials.accessKeyId, ...(signal ? { signal } : {}) });
+      if (!this.objectInfoOffered) return undefined;
+      const object = this.objects.get(key);
+      return object ? { exists: true, size: object.size, crc64: object.crc64, etag: object.etag } : { exists: false };
     },
   };
 
@@ -387,6 +412,7 @@ export async function createRig(options: Partial<CreateUploaderOptions> & { oss?
   const uploader = (await createUploader({
     control: oss.control,
     transport: oss.transport,
+    objectInfo: oss.objectInfo,
     credentials,
     hasher,
     connectivity,

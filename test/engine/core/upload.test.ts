@@ -147,6 +147,53 @@ describe('multipart', () => {
   });
 });
 
+describe('a Complete whose answer was lost', () => {
+  it('ends done with the object the lost answer was about, sending no part again', async () => {
+    const { uploader, oss, store } = await createRig();
+    oss.loseAnswers('complete', 1);
+    const file = makeFile(350 * KiB);
+    const upload = uploader.add(file);
+    const result = await upload.finished;
+
+    expect(result).toEqual({ key: `${PREFIX}video.bin`, etag: '"M-4"', crc64: await byteSum(file), size: 350 * KiB });
+    expect(upload.snapshot().state).toBe('done');
+    // The retry found the upload gone; the token endpoint showed the object is this file.
+    expect(oss.calls.map((c) => c.op)).toEqual(['initiate', 'put', 'put', 'put', 'put', 'complete', 'complete', 'objectInfo']);
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('fails with UPLOAD_EXPIRED, keeping nothing, when the object at the key is another file', async () => {
+    const { uploader, oss } = await createRig();
+    oss.loseAnswers('complete', 1);
+    // Between the lost answer and the retry, someone else writes the key.
+    oss.intercept((call) => {
+      if (call.op === 'objectInfo') oss.objects.set(call.key, { etag: '"OTHER"', crc64: '12345', size: 350 * KiB });
+    });
+    const upload = uploader.add(makeFile(350 * KiB));
+    await expect(upload.finished).rejects.toMatchObject({ info: { code: 'UPLOAD_EXPIRED', retryable: true } });
+  });
+
+  it('fails with UPLOAD_EXPIRED when the token endpoint offers no way to look', async () => {
+    const { uploader, oss } = await createRig();
+    oss.loseAnswers('complete', 1);
+    oss.objectInfoOffered = false;
+    const upload = uploader.add(makeFile(350 * KiB));
+    await expect(upload.finished).rejects.toMatchObject({ info: { code: 'UPLOAD_EXPIRED' } });
+    expect(oss.count('objectInfo')).toBe(1);
+  });
+
+  it('fails with UPLOAD_EXPIRED when the upload had expired and nothing is at the key', async () => {
+    const { uploader, oss } = await createRig();
+    oss.intercept((call) => {
+      if (call.op === 'complete') oss.uploads.clear();
+    });
+    const upload = uploader.add(makeFile(350 * KiB));
+    await expect(upload.finished).rejects.toMatchObject({ info: { code: 'UPLOAD_EXPIRED' } });
+    expect(oss.count('complete')).toBe(1);
+    expect(oss.count('objectInfo')).toBe(1);
+  });
+});
+
 describe('retries', () => {
   it('retries 500 and 429 with growing delays, then completes', async () => {
     const { uploader, oss, clock } = await createRig({ retry: { delays: [100, 200, 400] } });
