@@ -122,6 +122,47 @@ describe('the upload page', () => {
     await context.close();
   });
 
+  test('a Complete whose answer is lost on the way ends done, the object confirmed by the token endpoint, nothing sent again', async () => {
+    const context = await browser.newContext();
+    const page = await openApp(context);
+    const name = 'lost-answer.bin';
+    // Two parts of the default size: a multipart upload.
+    const file = await makeFile(name, DEFAULT_PART_SIZE + 3 * MiB);
+    const parts = countPartUploads(page, name);
+    const initiates = countInitiates(page, name);
+    const completes: number[] = [];
+    await page.route(
+      (url) => url.pathname.endsWith(`/${name}`) && url.searchParams.has('uploadId') && !url.searchParams.has('partNumber'),
+      async (route) => {
+        if (route.request().method() !== 'POST') return route.continue();
+        if (completes.length > 0) {
+          completes.push((await route.fetch().then((answer) => route.fulfill({ response: answer }).then(() => answer))).status());
+          return;
+        }
+        // The server completes the upload; its answer never reaches the page.
+        const answer = await route.fetch();
+        completes.push(answer.status());
+        await route.abort('connectionreset');
+      },
+    );
+    const objectInfo: string[] = [];
+    page.on('response', (response) => {
+      const url = new URL(response.url());
+      if (url.pathname === '/api/object') objectInfo.push(`${url.searchParams.get('key')} ${response.status()}`);
+    });
+
+    await page.locator('input[type=file]').first().setInputFiles(file.path);
+    await waitForState(page, name, 'done');
+    const key = await storedKey(page, name);
+    expect(await storedMd5(key)).toBe(file.md5);
+    // The first Complete worked on the server; the retry found the upload gone (NoSuchUpload, 404).
+    expect(completes).toEqual([200, 404]);
+    expect(objectInfo).toEqual([`${key} 200`]);
+    expect(parts.count).toBe(2);
+    expect(initiates.count).toBe(1);
+    await context.close();
+  });
+
   test('pause holds an upload and resume finishes it', async () => {
     const context = await browser.newContext();
     const page = await openApp(context);
