@@ -26,7 +26,7 @@ export interface LocalOssOptions {
   rolePolicy?: Policy;
   /** Created at start when missing. */
   buckets: string[];
-  /** e.g. `oss-cn-hangzhou`. */
+  /** e.g. `oss-cn-hangzhou`; V4 signatures must be scoped to it. */
   region: string;
   /** Default `['*']`. */
   corsAllowedOrigins?: string[];
@@ -57,6 +57,7 @@ export async function startLocalOss(options: LocalOssOptions): Promise<LocalOss>
     rootAccessKeySecret: options.rootAccessKeySecret,
     tokenSecret: await loadOrCreateTokenSecret(options.dataDir),
     roles: new Map([[options.roleArn, { policy: options.rolePolicy ?? fullAccessPolicy(options.buckets) }]]),
+    region: options.region,
     now,
   };
   const storage = await Storage.open(options.dataDir, options.buckets, options.storage);

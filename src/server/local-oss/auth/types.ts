@@ -32,6 +32,11 @@ export interface AuthContext {
   tokenSecret: Uint8Array | string;
   /** roleArn -> the role's permission policy. */
   roles: Map<string, { policy: Policy }>;
+  /**
+   * The buckets' region, e.g. `oss-cn-hangzhou`: a V4 credential must be scoped to it (as
+   * `cn-hangzhou`), or OSS refuses the request whatever the signature.
+   */
+  region: string;
   /** Injectable clock, ms since epoch. */
   now: () => number;
   /** Allowed difference between request time and server time; default 15 min. */

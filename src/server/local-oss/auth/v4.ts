@@ -107,6 +107,13 @@ function verifySignature(req: AuthRequest, ctx: AuthContext, claim: V4Claim): Pr
   if (!isoDateTime.startsWith(scope.date)) {
     throw new OssError('InvalidArgument', 'The date in the credential scope does not match x-oss-date.');
   }
+  // The scope names the region ID (`cn-hangzhou`), never the endpoint form (`oss-cn-hangzhou`).
+  if (scope.region !== ctx.region.replace(/^oss-/, '')) {
+    throw new OssError('InvalidArgument', 'The signing region in credential is invalid.', {
+      ArgumentName: 'x-oss-credential',
+      ArgumentValue: `${scope.accessKeyId}/${scope.date}/${scope.region}/oss/${TERMINATOR}`,
+    });
+  }
   const { principal, secret } = resolveCredentials(scope.accessKeyId, claim.securityToken, ctx);
   const requests = v4CanonicalRequests(req, claim.queryPairs, claim.additionalHeaders);
   const stringsToSign = requests.map((request) => v4StringToSign(isoDateTime, scope, request));

@@ -93,6 +93,29 @@ describe('presigned URL expiry', () => {
   });
 });
 
+describe('V4 credential region', () => {
+  it('accepts the bucket region as ali-oss puts it in the scope (cn-hangzhou for oss-cn-hangzhou)', async () => {
+    const { req } = await signedV4();
+    expect(req.headers.authorization).toContain('/cn-hangzhou/oss/aliyun_v4_request');
+    expect(authenticate(req, makeContext({ region: 'oss-cn-hangzhou' })).kind).toBe('root');
+    expect(authenticate(req, makeContext({ region: 'cn-hangzhou' })).kind).toBe('root');
+  });
+
+  it('refuses a signature scoped to another region with InvalidArgument naming the credential, as OSS does', async () => {
+    const client = capturingClient({ accessKeyId: ROOT_ID, accessKeySecret: ROOT_SECRET, authorizationV4: true, region: 'oss-cn-beijing' });
+    const req = capturedToAuthRequest(await capture(client, (c) => c.initMultipartUpload('users/42/video.mp4')));
+    const error = errorOf(() => authenticate(req, makeContext({ region: 'oss-cn-hangzhou' })));
+    expect(error).toMatchObject({ code: 'InvalidArgument', message: 'The signing region in credential is invalid.' });
+    expect(error.extra).toMatchObject({ ArgumentName: 'x-oss-credential', ArgumentValue: expect.stringMatching(/^[^/]+\/\d{8}\/cn-beijing\/oss\/aliyun_v4_request$/) });
+  });
+
+  it('refuses a presigned URL scoped to another region', async () => {
+    const { client } = capturingClient({ accessKeyId: ROOT_ID, accessKeySecret: ROOT_SECRET, region: 'oss-cn-beijing' });
+    const url = await client.signatureUrlV4('GET', 600, {}, 'a.txt');
+    expect(errorOf(() => authenticate(toAuthRequest('GET', url), makeContext())).code).toBe('InvalidArgument');
+  });
+});
+
 describe('missing and malformed authentication', () => {
   const plain = (headers: Record<string, string>, query: Array<[string, string]> = []): AuthRequest => ({
     method: 'GET', bucket: 'examplebucket', key: 'a.txt', query, headers: { 'x-oss-date': new Date().toUTCString(), ...headers },

@@ -20,6 +20,7 @@ export function makeContext(overrides: Partial<AuthContext> = {}): AuthContext {
     rootAccessKeySecret: ROOT_SECRET,
     tokenSecret: TOKEN_SECRET,
     roles: new Map([[ROLE_ARN, { policy: ALLOW_ALL }]]),
+    region: 'oss-cn-hangzhou',
     now: () => Date.now(),
     ...overrides,
   };

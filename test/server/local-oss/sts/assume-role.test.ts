@@ -12,11 +12,13 @@ import {
 const MIN = 60_000;
 let clockOffset = 0;
 let frozenAt: number | undefined;
-const ctx: StsContext = {
+// Also the OSS side's context, for the credentials' first requests.
+const ctx: StsContext & { region: string } = {
   rootAccessKeyId: ROOT_ID,
   rootAccessKeySecret: ROOT_SECRET,
   tokenSecret: TOKEN_SECRET,
   roles: new Map([[ROLE_ARN, { policy: ALLOW_ALL }]]),
+  region: 'oss-cn-hangzhou',
   now: () => frozenAt ?? Date.now() + clockOffset,
 };
 
