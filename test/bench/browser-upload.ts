@@ -86,15 +86,16 @@ function selectedParts(): Set<Part> {
   return new Set(chosen as Part[]);
 }
 
-type Method = 'raw' | 'engine' | 'aliOss';
-const METHODS: readonly Method[] = ['raw', 'engine', 'aliOss'];
+type Method = 'raw' | 'engine' | 'engineServerCrc' | 'aliOss';
+const METHODS: readonly Method[] = ['raw', 'engine', 'engineServerCrc', 'aliOss'];
 
 async function uploadOnce(page: Page, method: Method, name: string): Promise<number> {
   switch (method) {
     case 'raw':
       return guarded(page, `raw PUT ${name}`, page.evaluate((n) => window.bench.rawPut(n), name));
     case 'engine':
-      return guarded(page, `engine ${name}`, page.evaluate((n) => window.bench.engineUpload(n), name));
+    case 'engineServerCrc':
+      return guarded(page, `engine ${name}`, page.evaluate(([n, localCrc]) => window.bench.engineUpload(n, localCrc), [name, method === 'engine'] as const));
     case 'aliOss':
       return guarded(
         page,
@@ -108,7 +109,7 @@ async function throughput({ page, stack, workDir }: Context, size: number): Prom
   const path = join(workDir, 'throughput.bin');
   await writeRandomFile(path, size);
   await page.setInputFiles('#file', path);
-  const ms: Record<Method, number[]> = { raw: [], engine: [], aliOss: [] };
+  const ms: Record<Method, number[]> = { raw: [], engine: [], engineServerCrc: [], aliOss: [] };
   for (let round = 0; round < ROUNDS; round++) {
     // Each round starts with a different method, so a slow spell on the machine does not always hit the same one.
     for (let i = 0; i < METHODS.length; i++) {
@@ -126,6 +127,7 @@ async function throughput({ page, stack, workDir }: Context, size: number): Prom
   // Ratios of times within one round (same machine conditions), then the median over rounds.
   const perRound = (a: Method, b: Method): number[] => ms[a].map((t, i) => ms[b][i]! / t);
   const engineVsRaw = median(perRound('engine', 'raw'));
+  const serverCrcVsRaw = median(perRound('engineServerCrc', 'raw'));
   const aliVsRaw = median(perRound('aliOss', 'raw'));
   const engineVsAli = median(perRound('engine', 'aliOss'));
   const seconds = (method: Method): string => ms[method].map((t) => (t / 1000).toFixed(2)).join(', ') + ' s';
@@ -140,6 +142,11 @@ async function throughput({ page, stack, workDir }: Context, size: number): Prom
       name: `engine / raw PUT, ${label} (throughput ratio)`,
       value: engineVsRaw.toFixed(2),
       note: `target ≥ 0.9; engine defaults (${formatSize(DEFAULT_PART_SIZE)} × ${DEFAULT_PARALLEL}); rounds: ${seconds('engine')}`,
+    },
+    {
+      name: `engine without reading parts for its CRC-64 check / raw PUT, ${label} (throughput ratio)`,
+      value: serverCrcVsRaw.toFixed(2),
+      note: `bench-only variant: each part's CRC taken from the server's answer, nothing read twice; the gap to the row above is what the end-to-end check costs on this machine; rounds: ${seconds('engineServerCrc')}`,
     },
     {
       name: `ali-oss multipartUpload / raw PUT, ${label} (throughput ratio)`,
@@ -214,7 +221,7 @@ async function memory({ browser, page, stack, workDir }: Context, size: number):
   const before = await sample();
   const peak: MemorySample = { ...before };
   let finished = false;
-  const upload = guarded(page, `engine ${name}`, page.evaluate((n) => window.bench.engineUpload(n), name)).finally(() => (finished = true));
+  const upload = guarded(page, `engine ${name}`, page.evaluate((n) => window.bench.engineUpload(n, true), name)).finally(() => (finished = true));
   while (!finished) {
     const now = await sample();
     peak.rendererRss = Math.max(peak.rendererRss, now.rendererRss);
