@@ -158,6 +158,8 @@ export async function reconcileSession(
     );
   } catch (err) {
     if (!isNoSuchUpload(err)) throw err;
+    const finished = await completedWhileAway(session, input.file, deps, signal);
+    if (finished) return { session: finished, resumed: true };
     await deps.writer.remove(checkpoint.id).catch(() => undefined);
     const fresh = await initiate(input, { key: session.key, bucket: session.bucket, plan: session.plan, fingerprint: checkpoint.fingerprint }, deps, signal);
     return { session: fresh, resumed: false, notice: { code: 'UPLOAD_EXPIRED', message: EXPIRED_NOTICE } };
@@ -190,6 +192,25 @@ export async function reconcileSession(
   const updated = withDoneParts(checkpoint, done, deps.clock.now());
   deps.writer.save(updated);
   return { session: { ...session, checkpoint: updated, done, unverified }, resumed: false };
+}
+
+/**
+ * A saved session whose every part had been sent may have been completed by a Complete whose answer
+ * never arrived (the page closed while retrying it). When the key holds an object of this file's
+ * size whose CRC-64 equals this file's, read here, the session comes back with every part done and
+ * checked, and its Complete finds the object (see `completeSession`) instead of sending it all again.
+ */
+async function completedWhileAway(session: Session, file: File, deps: EngineDeps, signal: AbortSignal): Promise<Session | undefined> {
+  const { parts } = session.plan;
+  if (parts.some((part) => !session.done.has(part.number))) return undefined;
+  const info = await deps.objectInfo.get({ credentials: await deps.credentials.get(signal), key: session.key, signal });
+  if (!info?.exists || info.size !== file.size) return undefined;
+  const digests = await deps.hasher.digestSpans(file, parts.map(partLength), { md5: false }, signal);
+  const done = new Map<number, DonePart>(
+    parts.map((part, index) => [part.number, { ...session.done.get(part.number)!, crc64: digests[index]!.crc64, size: partLength(part) }]),
+  );
+  if (deps.hasher.combine([...done.values()]) !== info.crc64) return undefined;
+  return { ...session, done, unverified: new Map() };
 }
 
 /** A fresh copy of the checkpoint listing `done`; the writer keeps objects as given. */

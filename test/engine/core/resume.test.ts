@@ -126,6 +126,47 @@ describe('resume', () => {
     expect(ids.flat()).not.toContain(checkpoint.id);
   });
 
+  it('ends done, sending nothing, when every part was sent and a Complete whose answer never arrived had completed it', async () => {
+    const file = makeFile(350 * KiB);
+    const { oss, store } = await leaveUnfinished(file, { server: [1, 2, 3, 4], checkpoint: [1, 2, 3, 4] });
+    // The earlier page's Complete worked; the page closed before the answer came.
+    oss.uploads.clear();
+    oss.objects.set(`${PREFIX}video.bin`, { etag: '"M-4"', crc64: await byteSum(file), size: file.size });
+    const { uploader, hasher } = await createRig({ oss, storage: store });
+    const upload = uploader.add(file);
+    const result = await upload.finished;
+
+    expect(result).toEqual({ key: `${PREFIX}video.bin`, etag: '"M-4"', crc64: await byteSum(file), size: file.size });
+    expect(oss.calls.map((c) => c.op)).toEqual(['listParts', 'objectInfo', 'complete', 'objectInfo']);
+    // The local file was read to prove the object is this file.
+    expect(hasher.partsDigested).toBe(4);
+    expect(upload.snapshot()).toMatchObject({ state: 'done', resumed: true, notices: [] });
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('starts again with a notice when the object at the key is not this file', async () => {
+    const file = makeFile(350 * KiB);
+    const { oss, store } = await leaveUnfinished(file, { server: [1, 2, 3, 4], checkpoint: [1, 2, 3, 4] });
+    oss.uploads.clear();
+    oss.objects.set(`${PREFIX}video.bin`, { etag: '"OTHER"', crc64: '12345', size: file.size });
+    const { uploader } = await createRig({ oss, storage: store });
+    const upload = uploader.add(file);
+    await upload.finished;
+    expect(oss.count('initiate')).toBe(1);
+    expect(oss.partNumbersPut().sort()).toEqual([1, 2, 3, 4]);
+    expect(upload.snapshot().noticeDetails?.map((n) => n.code)).toEqual(['UPLOAD_EXPIRED']);
+  });
+
+  it('does not look for a completed object when the checkpoint lacks parts', async () => {
+    const file = makeFile(350 * KiB);
+    const { oss, store } = await leaveUnfinished(file, { server: [1, 2], checkpoint: [1, 2] });
+    oss.uploads.clear();
+    const { uploader } = await createRig({ oss, storage: store });
+    await uploader.add(file).finished;
+    expect(oss.count('objectInfo')).toBe(0);
+    expect(oss.count('initiate')).toBe(1);
+  });
+
   it('keeps uploading without persistence, saying resume after reload is off', async () => {
     const { uploader } = await createRig({ storage: createMemoryCheckpointStore() });
     expect(uploader.resumable).toBe(false);
