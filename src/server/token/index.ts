@@ -11,7 +11,7 @@ export type { TokenLogger } from './logger';
 export { cloudOssTarget, localOssTarget } from './oss-target';
 export type { OssTarget } from './oss-target';
 export { createObjectInspector, ObjectHeadError, ObjectKeyError } from './object-info';
-export type { HeadObject, ObjectInspectorOptions } from './object-info';
+export type { HeadObject, InspectObject, ObjectInspectorOptions } from './object-info';
 export { buildObjectInfoPolicy, buildUploadPolicy, PolicyInputError } from './policy';
 export type { RamPolicy, UploadPolicyInput } from './policy';
 export { isValidSubject } from './subject';

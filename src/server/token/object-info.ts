@@ -32,6 +32,9 @@ export class ObjectHeadError extends Error {
   override readonly name = 'ObjectHeadError';
 }
 
+/** What `key` holds, asked by the uploader `subject`; throws ObjectKeyError, ObjectHeadError or StsError. */
+export type InspectObject = (subject: string, key: string | undefined) => Promise<ObjectInfoResponse>;
+
 export interface ObjectInspectorOptions {
   assumeRole: AssumeRole;
   roleArn: string;
@@ -48,8 +51,8 @@ export interface ObjectInspectorOptions {
  * uses credentials of its own, read-only and confined to the uploader's prefix, that never leave
  * the server.
  */
-export function createObjectInspector({ assumeRole, roleArn, oss, keyPrefix, headObject = aliOssHead(oss) }: ObjectInspectorOptions) {
-  return async function inspect(subject: string, key: string | undefined): Promise<ObjectInfoResponse> {
+export function createObjectInspector({ assumeRole, roleArn, oss, keyPrefix, headObject = aliOssHead(oss) }: ObjectInspectorOptions): InspectObject {
+  return async function inspect(subject, key) {
     const prefix = uploadPrefixFor(keyPrefix, subject);
     if (!key) throw new ObjectKeyError('the key query parameter is required', 400);
     if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw new ObjectKeyError(`keys are at most ${MAX_KEY_BYTES} bytes`, 400);
