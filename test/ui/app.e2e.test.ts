@@ -1,7 +1,8 @@
 /**
  * The app in Debian's Chromium against the whole local stack (OSS + STS + token endpoint): files
  * picked or dropped on the page arrive byte for byte, pause/resume and a browser restart continue
- * the same upload, discard forgets it, the embed page works both ways, and the keyboard suffices.
+ * the same upload, discard forgets it, a Complete whose answer is lost ends done (at once, or when the
+ * file is selected again after the browser closed), the embed page works both ways, and the keyboard suffices.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -102,6 +103,21 @@ function countPartUploads(page: Page, name: string): { count: number } {
   return counter;
 }
 
+/** CompleteMultipartUpload (and ListParts, AbortMultipartUpload) requests of one file: the handler sorts them by method. */
+function uploadRequestsOf(name: string): (url: URL) => boolean {
+  return (url) => url.pathname.endsWith(`/${name}`) && url.searchParams.has('uploadId') && !url.searchParams.has('partNumber');
+}
+
+/** Answers of the token endpoint's object-info route, as `<key> <status>`. */
+function recordObjectInfo(page: Page): string[] {
+  const answers: string[] = [];
+  page.on('response', (response) => {
+    const url = new URL(response.url());
+    if (url.pathname === '/api/object') answers.push(`${url.searchParams.get('key')} ${response.status()}`);
+  });
+  return answers;
+}
+
 async function openApp(context: BrowserContext, path = '/'): Promise<Page> {
   const page = await context.newPage();
   await page.goto(`${app.url}${path}`);
@@ -131,22 +147,15 @@ describe('the upload page', () => {
     const parts = countPartUploads(page, name);
     const initiates = countInitiates(page, name);
     const completes: number[] = [];
-    await page.route(
-      (url) => url.pathname.endsWith(`/${name}`) && url.searchParams.has('uploadId') && !url.searchParams.has('partNumber'),
-      async (route) => {
-        if (route.request().method() !== 'POST') return route.continue();
-        const answer = await route.fetch();
-        completes.push(answer.status());
-        // The first time the server completes the upload, but its answer never reaches the page.
-        if (completes.length === 1) return route.abort('connectionreset');
-        return route.fulfill({ response: answer });
-      },
-    );
-    const objectInfo: string[] = [];
-    page.on('response', (response) => {
-      const url = new URL(response.url());
-      if (url.pathname === '/api/object') objectInfo.push(`${url.searchParams.get('key')} ${response.status()}`);
+    await page.route(uploadRequestsOf(name), async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      const answer = await route.fetch();
+      completes.push(answer.status());
+      // The first time the server completes the upload, but its answer never reaches the page.
+      if (completes.length === 1) return route.abort('connectionreset');
+      return route.fulfill({ response: answer });
     });
+    const objectInfo = recordObjectInfo(page);
 
     await page.locator('input[type=file]').first().setInputFiles(file.path);
     await waitForState(page, name, 'done');
@@ -222,6 +231,44 @@ describe('the upload page', () => {
     // Discarded for good: a reload does not bring it back.
     await after.reload();
     await after.locator('.ou-drop__zone').waitFor();
+    await expect.poll(() => after.locator('.ou-unfinished__item').count()).toBe(0);
+    await second.close();
+  });
+
+  test('a file whose Complete answer was lost before the browser closed ends done when selected again, nothing sent', async () => {
+    const profile = join(app.tempDir, 'profile-completed-away');
+    const name = 'completed-away.bin';
+    const file = await makeFile(name, DEFAULT_PART_SIZE + 3 * MiB);
+
+    const first = await chromium.launchPersistentContext(profile, { ...CHROMIUM, headless: true });
+    const before = await openApp(first);
+    let completed = false;
+    await before.route(uploadRequestsOf(name), async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      if (completed) return; // the retry never gets an answer: the browser closes while it waits
+      const answer = await route.fetch();
+      completed = answer.status() === 200;
+      return route.abort('connectionreset');
+    });
+    await before.locator('input[type=file]').first().setInputFiles(file.path);
+    await expect.poll(() => completed, { timeout: 60_000 }).toBe(true);
+    await waitForState(before, name, 'completing');
+    await first.close();
+
+    const second = await chromium.launchPersistentContext(profile, { ...CHROMIUM, headless: true });
+    const after = await openApp(second);
+    await expect.poll(() => after.locator('.ou-unfinished__item').count()).toBe(1);
+    const parts = countPartUploads(after, name);
+    const initiates = countInitiates(after, name);
+    const objectInfo = recordObjectInfo(after);
+    await after.locator('input[type=file]').first().setInputFiles(file.path);
+    await waitForState(after, name, 'done');
+    const key = await storedKey(after, name);
+    expect(await storedMd5(key)).toBe(file.md5);
+    expect(parts.count).toBe(0);
+    expect(initiates.count).toBe(0);
+    // Asked when ListParts found the upload gone, and again when Complete did.
+    expect(objectInfo).toEqual([`${key} 200`, `${key} 200`]);
     await expect.poll(() => after.locator('.ou-unfinished__item').count()).toBe(0);
     await second.close();
   });
