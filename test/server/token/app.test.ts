@@ -498,6 +498,18 @@ describe('cross-origin embedding', () => {
     expect(response.headers.get('vary')).toMatch(/Origin/);
   });
 
+  it('lets an allowed origin read /api/object with credentials too', async () => {
+    const app = tokenApp({
+      authorize: asAlice,
+      config: { corsOrigins: [ORIGIN] },
+      headObject: async () => null,
+    });
+    const response = await app.request('http://localhost/api/object?key=uploads/alice/a.bin', { headers: { Origin: ORIGIN } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    expect(response.headers.get('access-control-allow-credentials')).toBe('true');
+  });
+
   it('does not allow an origin outside the list', async () => {
     const app = tokenApp({ authorize: asAlice, config: { corsOrigins: [ORIGIN] } });
     const response = await getToken(app, new CookieJar(), { Origin: 'https://evil.example' });
