@@ -73,10 +73,10 @@ export const run: BenchSuite = async () => {
     // round to round, and each PUT is compared with the fs writes of its own round (median over
     // rounds): the disk's speed on a shared machine swings between rounds.
     // The disk state is held equal too. On a virtual disk the speed of one write depends on where
-    // it lands: measured here, a 1 GiB write right after deleting a file of the same size ran at
-    // 1.3-1.5 GiB/s, any other at about 300 MiB/s. So the rounds run twice: once with every write
-    // into space nothing was deleted from just before, once with every write right after deleting the
-    // previous write's file; never a PUT in one state measured against an fs write in the other.
+    // it lands: measured here, a 1 GiB write into space freed shortly before (right after deleting
+    // a file of the same size) ran at 1.3-2.2 GiB/s, into other space at about 300 MiB/s. So the
+    // rounds run twice: once with nothing deleted between writes, once with every write right after
+    // deleting the previous write's file; never a PUT in one state against an fs write in the other.
     // CPU seconds are counted too (the server's from /proc, the fs write's in this process): on a
     // machine with few cores, CPU and not the disk can be what bounds the PUT.
     const states: DiskState[] = [];
