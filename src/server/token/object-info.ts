@@ -79,6 +79,8 @@ function aliOssHead(target: OssTarget): HeadObject {
       accessKeyId: credentials.accessKeyId,
       accessKeySecret: credentials.accessKeySecret,
       stsToken: credentials.securityToken,
+      // These credentials serve one request; without a refresher ali-oss warns on the console for each.
+      refreshSTSToken: async () => ({ accessKeyId: credentials.accessKeyId, accessKeySecret: credentials.accessKeySecret, stsToken: credentials.securityToken }),
       bucket: target.bucket,
       region: target.region,
       endpoint: target.endpoint,
