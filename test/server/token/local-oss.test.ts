@@ -6,7 +6,7 @@ import OSS from 'ali-oss';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalOss } from '../../../src/server/local-oss';
-import type { LocalOss } from '../../../src/server/local-oss';
+import type { LocalOss, LocalOssOptions } from '../../../src/server/local-oss';
 import type { TokenResponse } from '../../../src/shared/token-response';
 import { createTokenApp } from '../../../src/server/token/app';
 import { createAssumeRole } from '../../../src/server/token/assume-role';
@@ -31,15 +31,7 @@ const jars = new Map<TokenResponse, CookieJar>();
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'token-local-oss-'));
-  localOss = await startLocalOss({
-    dataDir,
-    port: 0,
-    rootAccessKeyId: ROOT.accessKeyId,
-    rootAccessKeySecret: ROOT.accessKeySecret,
-    roleArn: ROLE_ARN,
-    buckets: [BUCKET],
-    region: REGION,
-  });
+  localOss = await startOss(dataDir);
   app = await tokenApp({ listUploads: false });
   alice = await tokenFor(app, new CookieJar());
   bob = await tokenFor(app, new CookieJar());
@@ -50,17 +42,31 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
+/** The local OSS + STS with the root key, the role and the bucket of these tests. */
+function startOss(dir: string, rolePolicy?: LocalOssOptions['rolePolicy']): Promise<LocalOss> {
+  return startLocalOss({
+    dataDir: dir,
+    port: 0,
+    rootAccessKeyId: ROOT.accessKeyId,
+    rootAccessKeySecret: ROOT.accessKeySecret,
+    roleArn: ROLE_ARN,
+    buckets: [BUCKET],
+    region: REGION,
+    ...(rolePolicy ? { rolePolicy } : {}),
+  });
+}
+
 /** Wired as the server wires it: settings from the environment, cookie secret kept in the data directory. */
-async function tokenApp({ listUploads }: { listUploads: boolean }): Promise<Hono> {
+async function tokenApp({ listUploads }: { listUploads: boolean }, oss: LocalOss = localOss, dir: string = dataDir): Promise<Hono> {
   const settings = loadTokenSettings({ TOKEN_LIST_UPLOADS: String(listUploads), TOKEN_DURATION_SECONDS: '900' });
-  const cookieSecret = await resolveCookieSecret(settings.cookieSecret, dataDir);
+  const cookieSecret = await resolveCookieSecret(settings.cookieSecret, dir);
   return createTokenApp({
-    assumeRole: createAssumeRole({ ...ROOT, endpoint: localOss.stsUrl, timeoutMs: settings.stsTimeoutMs }),
+    assumeRole: createAssumeRole({ ...ROOT, endpoint: oss.stsUrl, timeoutMs: settings.stsTimeoutMs }),
     config: {
       ...settings,
       cookieSecret,
       roleArn: ROLE_ARN,
-      oss: localOssTarget({ url: localOss.url, region: REGION, bucket: BUCKET }),
+      oss: localOssTarget({ url: oss.url, region: REGION, bucket: BUCKET }),
     },
     logger: recordingLogger(),
   });
@@ -218,26 +224,12 @@ describe('GET /api/object against the local OSS', () => {
 
   it('answers 502 ObjectInfoUnavailable when the role may not read (as documented, GetObject is optional)', async () => {
     const strictDir = await mkdtemp(join(tmpdir(), 'token-local-oss-strict-'));
-    const strict = await startLocalOss({
-      dataDir: strictDir,
-      port: 0,
-      rootAccessKeyId: ROOT.accessKeyId,
-      rootAccessKeySecret: ROOT.accessKeySecret,
-      roleArn: ROLE_ARN,
-      buckets: [BUCKET],
-      region: REGION,
-      rolePolicy: {
-        Version: '1',
-        Statement: [{ Effect: 'Allow', Action: ['oss:PutObject', 'oss:ListParts', 'oss:AbortMultipartUpload'], Resource: [`acs:oss:*:*:${BUCKET}/*`] }],
-      },
+    const strict = await startOss(strictDir, {
+      Version: '1',
+      Statement: [{ Effect: 'Allow', Action: ['oss:PutObject', 'oss:ListParts', 'oss:AbortMultipartUpload'], Resource: [`acs:oss:*:*:${BUCKET}/*`] }],
     });
     try {
-      const settings = loadTokenSettings({ TOKEN_DURATION_SECONDS: '900' });
-      const strictApp = createTokenApp({
-        assumeRole: createAssumeRole({ ...ROOT, endpoint: strict.stsUrl, timeoutMs: settings.stsTimeoutMs }),
-        config: { ...settings, cookieSecret: 'strict-cookie-secret-0123456789abcdef', roleArn: ROLE_ARN, oss: localOssTarget({ url: strict.url, region: REGION, bucket: BUCKET }) },
-        logger: recordingLogger(),
-      });
+      const strictApp = await tokenApp({ listUploads: false }, strict, strictDir);
       const dave = await tokenFor(strictApp, new CookieJar());
       const key = `${dave.prefix}a.bin`;
       await clientFor(dave, strictApp).put(key, Buffer.from('uploaded, not readable by the role'));
