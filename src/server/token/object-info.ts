@@ -1,4 +1,4 @@
-import OSS from 'ali-oss';
+import type OSS from 'ali-oss';
 import type { ObjectInfoResponse } from '../../shared/token-response';
 import type { AssumeRole, StsCredentials } from './assume-role';
 import type { OssTarget } from './oss-target';
@@ -72,10 +72,14 @@ export function createObjectInspector({ assumeRole, roleArn, oss, keyPrefix, hea
   };
 }
 
-/** HEAD through the Node build of ali-oss, which signs it the way the browser's requests are signed. */
+/**
+ * HEAD through the Node build of ali-oss, which signs it the way the browser's requests are signed.
+ * Loaded on first use (about 120 ms), not when the server starts: the route serves a rare case.
+ */
 function aliOssHead(target: OssTarget): HeadObject {
   return async ({ credentials, key }) => {
-    const client = new OSS({
+    const { default: AliOss } = await import('ali-oss');
+    const client = new AliOss({
       accessKeyId: credentials.accessKeyId,
       accessKeySecret: credentials.accessKeySecret,
       stsToken: credentials.securityToken,
