@@ -14,7 +14,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, statfs } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -58,6 +58,7 @@ export const run: BenchSuite = async () => {
   const sizeMb = Number(process.env.BENCH_SIZE_MB ?? 1024);
   if (!(sizeMb > 0)) throw new Error(`BENCH_SIZE_MB must be a positive number, got "${process.env.BENCH_SIZE_MB}"`);
   const size = Math.round(sizeMb * MIB);
+  await assertFreeSpace(tmpdir(), size);
   const workDir = await mkdtemp(join(tmpdir(), 'bench-local-oss-'));
   const dataDir = join(workDir, 'data');
   const server = await startServerProcess(dataDir);
@@ -160,6 +161,19 @@ export const run: BenchSuite = async () => {
     await rm(workDir, { recursive: true, force: true });
   }
 };
+
+/**
+ * The rounds with nothing deleted keep every write until they end (three per round), plus room for
+ * the Complete test's parts: fail at once with what to do, not with ENOSPC halfway through.
+ */
+async function assertFreeSpace(dir: string, size: number): Promise<void> {
+  const needed = CONTENDERS.length * ROUNDS * size + PARTS_FOR_COMPLETE * PART_BYTES + 512 * MIB;
+  const { bavail, bsize } = await statfs(dir);
+  const free = bavail * bsize;
+  if (free < needed) {
+    throw new Error(`the local-oss bench needs ${formatSize(needed)} free in ${dir}, which has ${formatSize(free)}; set BENCH_SIZE_MB lower (or TMPDIR elsewhere)`);
+  }
+}
 
 interface ServerProcess {
   child: ChildProcess;
