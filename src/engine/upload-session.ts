@@ -203,14 +203,28 @@ export async function reconcileSession(
 async function completedWhileAway(session: Session, file: File, deps: EngineDeps, signal: AbortSignal): Promise<Session | undefined> {
   const { parts } = session.plan;
   if (parts.some((part) => !session.done.has(part.number))) return undefined;
-  const info = await deps.objectInfo.get({ credentials: await deps.credentials.get(signal), key: session.key, signal });
-  if (!info?.exists || info.size !== file.size) return undefined;
+  const stored = await storedObjectOfSize(session.key, file.size, deps, signal);
+  if (!stored) return undefined;
   const digests = await deps.hasher.digestSpans(file, parts.map(partLength), { md5: false }, signal);
   const done = new Map<number, DonePart>(
     parts.map((part, index) => [part.number, { ...session.done.get(part.number)!, crc64: digests[index]!.crc64, size: partLength(part) }]),
   );
-  if (deps.hasher.combine([...done.values()]) !== info.crc64) return undefined;
+  if (deps.hasher.combine([...done.values()]) !== stored.crc64) return undefined;
   return { ...session, done, unverified: new Map() };
+}
+
+/**
+ * The object at `key` when it has `size` bytes, asked of the token endpoint (the upload
+ * credentials cannot read); undefined when there is none, another size, or no way to ask.
+ */
+export async function storedObjectOfSize(
+  key: string,
+  size: number,
+  deps: EngineDeps,
+  signal: AbortSignal,
+): Promise<{ crc64: string | null; etag: string | null } | undefined> {
+  const info = await deps.objectInfo.get({ credentials: await deps.credentials.get(signal), key, signal });
+  return info?.exists && info.size === size ? info : undefined;
 }
 
 /** A fresh copy of the checkpoint listing `done`; the writer keeps objects as given. */

@@ -5,7 +5,7 @@ import { nextTask } from './next-task';
 import { partLength } from './part-plan';
 import { verifyReusedParts, type VerificationHooks } from './resume-verification';
 import { withRetries } from './retry-loop';
-import { isNoSuchUpload, type Session } from './upload-session';
+import { isNoSuchUpload, storedObjectOfSize, type Session } from './upload-session';
 import { UploadError } from './upload-errors';
 import type { Credentials, DonePart, UploadResult } from './types';
 
@@ -258,8 +258,7 @@ export async function completeSession(session: Session, deps: EngineDeps, signal
  * sent. Otherwise (something else there, nothing, or no way to ask) undefined.
  */
 async function completedEarlier(key: string, size: number, crc64: string, deps: EngineDeps, signal: AbortSignal): Promise<UploadResult | undefined> {
-  const credentials = await deps.credentials.get(signal);
-  const info = await deps.objectInfo.get({ credentials, key, signal });
-  if (!info?.exists || info.size !== size || info.crc64 !== crc64) return undefined;
-  return { key, etag: info.etag ?? '', crc64, size };
+  const stored = await storedObjectOfSize(key, size, deps, signal);
+  if (stored?.crc64 !== crc64) return undefined;
+  return { key, etag: stored.etag ?? '', crc64, size };
 }
