@@ -40,7 +40,28 @@ export type ObjectInfoResponse =
       etag: string | null;
     };
 
-/** Error body of the token endpoint (`4xx`/`5xx`). */
+/**
+ * The codes of {@link TokenErrorResponse}: a fixed set, stable across releases. Upstream services
+ * (STS, OSS) are never quoted: their own codes and words, which can name the role, the account or
+ * the policy, go to the server log only.
+ */
+export type TokenErrorCode =
+  | 'InvalidKey'
+  | 'Unauthorized'
+  | 'MethodNotAllowed'
+  | 'PayloadTooLarge'
+  | 'TooManyRequests'
+  | 'InvalidSubject'
+  | 'InternalError'
+  | 'ObjectInfoUnavailable'
+  /** STS refused to issue credentials (role, trust policy or the endpoint's own key): a setup problem of the site. */
+  | 'StsRefused'
+  /** STS could not be reached, was busy or failing, or answered with something unusable. */
+  | 'StsUnavailable'
+  /** STS did not answer in time (HTTP 504). */
+  | 'StsTimeout';
+
+/** Error body of the token endpoint (`4xx`/`5xx`): a stable code and a plain sentence for people. */
 export interface TokenErrorResponse {
-  error: { code: string; message: string };
+  error: { code: TokenErrorCode; message: string };
 }

@@ -2,9 +2,9 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import type { TokenErrorResponse, TokenResponse } from '../../shared/token-response';
-import { StsError } from './assume-role';
-import type { AssumeRole, StsCredentials } from './assume-role';
+import type { TokenErrorCode, TokenErrorResponse, TokenResponse } from '../../shared/token-response';
+import { StsError, stsFailureKind } from './assume-role';
+import type { AssumeRole, StsCredentials, StsFailureKind } from './assume-role';
 import { createCookieAuthorizer } from './authorize';
 import type { Authorize, Uploader } from './authorize';
 import type { TokenSettings } from './config';
@@ -80,9 +80,20 @@ export function createTokenApp({
       });
       return issued;
     } catch (error) {
-      if (error instanceof StsError) logger.warn('sts.failed', { subject, code: error.code, message: error.message });
+      if (error instanceof StsError) logStsFailure(subject, 'upload', error);
       throw error;
     }
+  }
+
+  /** STS's own words stay here: the browser gets a code and a sentence of ours (`stsFailureResponse`). */
+  function logStsFailure(subject: string, purpose: 'upload' | 'object-info', error: StsError): void {
+    logger.warn('sts.failed', {
+      subject,
+      purpose,
+      code: error.code,
+      message: error.message,
+      ...(error.requestId !== undefined ? { requestId: error.requestId } : {}),
+    });
   }
 
   const inspect = createObjectInspector({
@@ -143,6 +154,8 @@ export function createTokenApp({
       try {
         return c.json(await inspect(uploader.subject, c.req.query('key')));
       } catch (error) {
+        if (error instanceof StsError) logStsFailure(uploader.subject, 'object-info', error);
+        // Our own words about the key the caller sent, nothing from upstream.
         if (error instanceof ObjectKeyError) return errorResponse(c, error.status, 'InvalidKey', error.message);
         if (!(error instanceof ObjectHeadError)) throw error;
         // The key is the uploader's own file name: it stays out of the log.
@@ -154,7 +167,8 @@ export function createTokenApp({
 
   /**
    * What every credential-backed route shares: rate limits per address and per uploader, the
-   * uploader's identity (401 without one), and STS failures answered with their code.
+   * uploader's identity (401 without one), and STS failures answered with a code of ours (logged
+   * where they happen, with STS's own words, which never reach the client).
    */
   async function guarded(c: Context, failure: string, handle: (uploader: Uploader) => Promise<Response>): Promise<Response> {
     const byIp = perIp.take(clientAddress(c, config.trustProxy));
@@ -171,7 +185,7 @@ export function createTokenApp({
       if (!bySubject.allowed) return tooManyRequests(c, bySubject.retryAfterSeconds);
       return await handle(uploader);
     } catch (error) {
-      if (error instanceof StsError) return errorResponse(c, error.httpStatus, error.code, error.message);
+      if (error instanceof StsError) return stsFailureResponse(c, stsFailureKind(error));
       logger.warn('token.internal-error', {
         name: error instanceof Error ? error.name : typeof error,
         message: error instanceof Error ? error.message : undefined,
@@ -200,7 +214,23 @@ function defaultAuthorizer(config: TokenAppConfig): Authorize {
   });
 }
 
-function errorResponse(c: Context, status: 400 | 401 | 403 | 405 | 413 | 429 | 500 | 502 | 504, code: string, message: string): Response {
+/** What the browser is told about an STS failure: the same code and sentence whatever STS said. */
+const STS_FAILURES: Readonly<Record<StsFailureKind, { status: 502 | 504; code: TokenErrorCode; message: string }>> = {
+  refused: {
+    status: 502,
+    code: 'StsRefused',
+    message: 'The upload service is not allowed to issue credentials. Ask the site administrator to check its setup.',
+  },
+  unavailable: { status: 502, code: 'StsUnavailable', message: 'The upload service could not issue credentials. Try again in a minute.' },
+  timeout: { status: 504, code: 'StsTimeout', message: 'The upload service did not get credentials in time. Try again in a minute.' },
+};
+
+function stsFailureResponse(c: Context, kind: StsFailureKind): Response {
+  const { status, code, message } = STS_FAILURES[kind];
+  return errorResponse(c, status, code, message);
+}
+
+function errorResponse(c: Context, status: 400 | 401 | 403 | 405 | 413 | 429 | 500 | 502 | 504, code: TokenErrorCode, message: string): Response {
   const body: TokenErrorResponse = { error: { code, message } };
   return c.json(body, status);
 }

@@ -29,19 +29,49 @@ export interface StsClientOptions {
 }
 
 /**
- * An STS failure as the token endpoint reports it: `code` is the STS error code when STS gave one,
- * `httpStatus` what our endpoint answers (502, or 504 on timeout). Messages never hold secrets.
+ * An STS failure, for the server log: `code` is the STS error code when STS gave one, `message`
+ * STS's own words (the caller's key taken out; they can still name the role, the account or the
+ * policy), `requestId` STS's request id. The browser sees none of them: the token endpoint answers
+ * with a code of its own (see {@link stsFailureKind}) and `httpStatus` (502, or 504 on timeout).
  */
 export class StsError extends Error {
   override readonly name = 'StsError';
   readonly code: string;
   readonly httpStatus: 502 | 504;
+  readonly requestId: string | undefined;
 
-  constructor(code: string, message: string, httpStatus: 502 | 504 = 502, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: string, message: string, httpStatus: 502 | 504 = 502, options: { cause?: unknown; requestId?: string } = {}) {
+    super(message, 'cause' in options ? { cause: options.cause } : undefined);
     this.code = code;
     this.httpStatus = httpStatus;
+    this.requestId = options.requestId;
   }
+}
+
+/**
+ * - `timeout`: STS did not answer in time.
+ * - `unavailable`: STS could not be reached, was throttling or failing, or answered with something
+ *   unusable; likely to pass.
+ * - `refused`: STS answered with a refusal (role, trust policy, the endpoint's key or signature):
+ *   the site's setup has to change.
+ */
+export type StsFailureKind = 'refused' | 'unavailable' | 'timeout';
+
+/** STS's codes for being busy or failing itself, and ours for no usable answer. */
+const UNAVAILABLE_CODES = new Set([
+  'StsUnavailable',
+  'StsUnreachable',
+  'MalformedStsResponse',
+  'ServiceUnavailable',
+  'ServiceUnavailableTemporary',
+  'InternalError',
+  'UnknownError',
+]);
+
+export function stsFailureKind(error: StsError): StsFailureKind {
+  if (error.httpStatus === 504 || error.code === 'StsTimeout') return 'timeout';
+  if (UNAVAILABLE_CODES.has(error.code) || error.code.startsWith('Throttling')) return 'unavailable';
+  return 'refused';
 }
 
 // urllib's names for its connect and response timers firing.
@@ -98,7 +128,7 @@ function toStsError(error: unknown, redact: (text: string) => string): StsError 
   if (error instanceof SyntaxError) {
     return new StsError('MalformedStsResponse', 'STS answered with a body that is not JSON', 502, { cause: error });
   }
-  const details = error as { code?: unknown; status?: unknown; message?: unknown };
+  const details = error as { code?: unknown; status?: unknown; message?: unknown; requestId?: unknown };
   // urllib reports -1/-2 as the status when no response arrived.
   const answeredStatus = typeof details.status === 'number' && details.status >= 100 ? details.status : undefined;
   if (typeof details.code === 'string' && answeredStatus !== undefined) {
@@ -107,7 +137,9 @@ function toStsError(error: unknown, redact: (text: string) => string): StsError 
       .replace(/^[^:]*:\s*/, '')
       .replace(/\s*server string to sign is:.*$/is, '');
     // No `cause`: ali-oss attaches the signed request to it.
-    return new StsError(details.code, redact(message || `STS answered HTTP ${answeredStatus}`));
+    return new StsError(details.code, redact(message || `STS answered HTTP ${answeredStatus}`), 502, {
+      ...(typeof details.requestId === 'string' ? { requestId: details.requestId } : {}),
+    });
   }
   if (answeredStatus !== undefined) {
     // No JSON error document: a proxy or load balancer answered, not STS itself.

@@ -1,7 +1,7 @@
 export { createTokenApp } from './app';
 export type { TokenAppConfig, TokenAppDeps } from './app';
-export { createAssumeRole, StsError } from './assume-role';
-export type { AssumeRole, AssumeRoleRequest, StsClientOptions, StsCredentials } from './assume-role';
+export { createAssumeRole, StsError, stsFailureKind } from './assume-role';
+export type { AssumeRole, AssumeRoleRequest, StsClientOptions, StsCredentials, StsFailureKind } from './assume-role';
 export { createCookieAuthorizer } from './authorize';
 export type { Authorize, CookieAuthorizerOptions, Uploader } from './authorize';
 export { loadTokenSettings, resolveCookieSecret, TokenConfigError } from './config';

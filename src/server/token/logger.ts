@@ -1,4 +1,8 @@
-/** Structured log sink of the token endpoint. Fields never carry secrets: pass them through `redactSecret`. */
+/**
+ * Structured log sink of the token endpoint. Fields never carry keys, secrets or tokens: pass them
+ * through `redactSecret`. What upstream services said (STS's messages, which can name the role ARN,
+ * the account or the policy) is logged here and only here; clients get a code and a sentence of ours.
+ */
 export interface TokenLogger {
   info(event: string, fields?: Record<string, unknown>): void;
   warn(event: string, fields?: Record<string, unknown>): void;

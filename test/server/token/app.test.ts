@@ -5,7 +5,7 @@ import type { Hono } from 'hono';
 import type { TokenErrorResponse, TokenResponse } from '../../../src/shared/token-response';
 import { createTokenApp } from '../../../src/server/token/app';
 import type { TokenAppConfig } from '../../../src/server/token/app';
-import { createAssumeRole } from '../../../src/server/token/assume-role';
+import { createAssumeRole, StsError } from '../../../src/server/token/assume-role';
 import type { Authorize } from '../../../src/server/token/authorize';
 import { ObjectHeadError, type HeadObject } from '../../../src/server/token/object-info';
 import { COOKIE_SECRET, CookieJar, recordingLogger, ROLE_ARN, testConfig } from './app-fixtures';
@@ -209,11 +209,12 @@ describe('GET /api/object', () => {
     expect(logger.lines.join('\n')).not.toContain('secret-plans');
   });
 
-  it('answers with the STS code when STS refuses', async () => {
+  it('answers StsRefused when STS refuses', async () => {
     mockSts.use(recordingStsHandler(calls, () => HttpResponse.json(stsErrorBody('NoPermission', 'denied'), { status: 403 })));
     const response = await ask(tokenApp({ authorize: asAlice, headObject: recordingHead(found) }), 'uploads/alice/a.bin');
     expect(response.status).toBe(502);
-    expect(((await response.json()) as TokenErrorResponse).error.code).toBe('NoPermission');
+    expect(((await response.json()) as TokenErrorResponse).error.code).toBe('StsRefused');
+    expect(heads).toHaveLength(0);
   });
 
   it('shares the rate limit of the uploader', async () => {
@@ -232,35 +233,124 @@ describe('GET /api/object', () => {
   });
 });
 
+/** What the browser gets when STS fails: a stable code and a plain sentence, never STS's own words. */
+const STS_REFUSED = {
+  error: { code: 'StsRefused', message: 'The upload service is not allowed to issue credentials. Ask the site administrator to check its setup.' },
+};
+const STS_UNAVAILABLE = {
+  error: { code: 'StsUnavailable', message: 'The upload service could not issue credentials. Try again in a minute.' },
+};
+const STS_TIMEOUT = {
+  error: { code: 'StsTimeout', message: 'The upload service did not get credentials in time. Try again in a minute.' },
+};
+
+/** An STS refusal as Alibaba Cloud words it: it names the role, the account and the caller's key. */
+const LEAKY_STS_MESSAGE = `You are not authorized to do this action. Resource: ${ROLE_ARN} Action: sts:AssumeRole AccessKeyId LTAI5tLeakyCallerKey9 RequestId: 5F2E1A77-LEAKY-REQUEST`;
+const LEAKY_STS_REQUEST_ID = '5F2E1A77-LEAKY-REQUEST';
+
+function leakyStsRefusal() {
+  return () =>
+    HttpResponse.json({ RequestId: LEAKY_STS_REQUEST_ID, HostId: 'sts.aliyuncs.com', Code: 'NoPermission', Message: LEAKY_STS_MESSAGE }, { status: 403 });
+}
+
+/** The answer holds only the code and the sentence: nothing of STS's message, role, account or request. */
+function expectNothingFromSts(text: string): void {
+  for (const secret of [ROLE_ARN, '1234567890123456', 'LTAI5tLeakyCallerKey9', LEAKY_STS_REQUEST_ID, 'sts:AssumeRole', 'NoPermission', 'not authorized']) {
+    expect(text).not.toContain(secret);
+  }
+}
+
 describe('STS failures', () => {
   it.each([
     ['NoPermission', 403],
     ['EntityNotExist.Role', 404],
     ['InvalidAccessKeyId.NotFound', 404],
-    ['Throttling', 400],
-  ])('answers 502 with the STS code %s', async (code, status) => {
+    ['SignatureDoesNotMatch', 400],
+  ])('answers 502 StsRefused, in plain words, when STS refuses with %s', async (code, status) => {
     mockSts.use(http.post(STS_URL, () => HttpResponse.json(stsErrorBody(code, `${code} happened`), { status })));
     const response = await getToken(tokenApp({ authorize: asAlice }));
     expect(response.status).toBe(502);
     expect(response.headers.get('cache-control')).toBe('no-store');
-    expect(await response.json()).toEqual({ error: { code, message: `${code} happened` } });
+    expect(await response.json()).toEqual(STS_REFUSED);
+    expect(logger.lines.join('\n')).toContain(`"code":"${code}"`);
   });
 
-  it('answers 502 when STS fails with a bare 5xx', async () => {
+  it.each([
+    ['Throttling', 400],
+    ['Throttling.User', 400],
+    ['ServiceUnavailable', 503],
+    ['InternalError', 500],
+  ])('answers 502 StsUnavailable when STS is busy or failing (%s)', async (code, status) => {
+    mockSts.use(http.post(STS_URL, () => HttpResponse.json(stsErrorBody(code, `${code} happened`), { status })));
+    const response = await getToken(tokenApp({ authorize: asAlice }));
+    expect(response.status).toBe(502);
+    expect(await response.json()).toEqual(STS_UNAVAILABLE);
+  });
+
+  it('keeps what STS said for the log: the client gets the code and the sentence only', async () => {
+    mockSts.use(http.post(STS_URL, leakyStsRefusal()));
+    const response = await getToken(tokenApp({ authorize: asAlice }));
+    expect(response.status).toBe(502);
+    const text = await response.text();
+    expect(JSON.parse(text)).toEqual(STS_REFUSED);
+    expectNothingFromSts(text);
+    const failed = logger.lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.event === 'sts.failed');
+    expect(failed).toEqual([
+      expect.objectContaining({ subject: 'alice', code: 'NoPermission', message: LEAKY_STS_MESSAGE, requestId: LEAKY_STS_REQUEST_ID }),
+    ]);
+  });
+
+  it('answers /api/object the same way, and logs that STS failure too', async () => {
+    mockSts.use(http.post(STS_URL, leakyStsRefusal()));
+    const app = tokenApp({ authorize: asAlice, headObject: async () => null });
+    const response = await app.request('http://localhost/api/object?key=uploads/alice/a.bin');
+    expect(response.status).toBe(502);
+    const text = await response.text();
+    expect(JSON.parse(text)).toEqual(STS_REFUSED);
+    expectNothingFromSts(text);
+    expect(logger.lines.join('\n')).toContain(JSON.stringify(LEAKY_STS_MESSAGE));
+  });
+
+  it('does not pass on the message of an StsError thrown by a custom assumeRole', async () => {
+    const message = `Role ${ROLE_ARN} may not be assumed by AccessKeyId LTAI5tLeakyCallerKey9 (RequestId ${LEAKY_STS_REQUEST_ID})`;
+    const app = createTokenApp({
+      assumeRole: async () => Promise.reject(new StsError('NoPermission', message)),
+      authorize: asAlice,
+      config: testConfig(),
+      logger,
+    });
+    const response = await app.request('http://localhost/api/sts');
+    expect(response.status).toBe(502);
+    const text = await response.text();
+    expect(JSON.parse(text)).toEqual(STS_REFUSED);
+    expectNothingFromSts(text);
+    expect(logger.lines.join('\n')).toContain(JSON.stringify(message));
+  });
+
+  it('answers 502 StsUnavailable when STS fails with a bare 5xx', async () => {
     mockSts.use(http.post(STS_URL, () => new HttpResponse('upstream down', { status: 503 })));
     const response = await getToken(tokenApp({ authorize: asAlice }));
     expect(response.status).toBe(502);
-    expect(((await response.json()) as TokenErrorResponse).error.code).toBe('StsUnavailable');
+    expect(await response.json()).toEqual(STS_UNAVAILABLE);
   });
 
-  it('answers 502 when STS sends malformed JSON', async () => {
+  it('answers 502 StsUnavailable when STS sends malformed JSON', async () => {
     mockSts.use(http.post(STS_URL, () => new HttpResponse('{"Credentials":', { status: 200 })));
     const response = await getToken(tokenApp({ authorize: asAlice }));
     expect(response.status).toBe(502);
-    expect(((await response.json()) as TokenErrorResponse).error.code).toBe('MalformedStsResponse');
+    expect(await response.json()).toEqual(STS_UNAVAILABLE);
+    expect(logger.lines.join('\n')).toContain('"code":"MalformedStsResponse"');
   });
 
-  it('answers 504 when STS does not answer in time', async () => {
+  it('answers 502 StsUnavailable when STS cannot be reached', async () => {
+    mockSts.use(http.post(STS_URL, () => HttpResponse.error()));
+    const response = await getToken(tokenApp({ authorize: asAlice }));
+    expect(response.status).toBe(502);
+    expect(await response.json()).toEqual(STS_UNAVAILABLE);
+    expect(logger.lines.join('\n')).toContain('"code":"StsUnreachable"');
+  });
+
+  it('answers 504 StsTimeout when STS does not answer in time', async () => {
     mockSts.use(
       http.post(STS_URL, async () => {
         await delay(2_000);
@@ -269,7 +359,7 @@ describe('STS failures', () => {
     );
     const response = await getToken(tokenApp({ authorize: asAlice, stsTimeoutMs: 50 }));
     expect(response.status).toBe(504);
-    expect(((await response.json()) as TokenErrorResponse).error.code).toBe('StsTimeout');
+    expect(await response.json()).toEqual(STS_TIMEOUT);
   });
 
   it('tries STS again on the next request after a failure', async () => {

@@ -81,6 +81,12 @@ describe('createAssumeRole', () => {
     expect(error.message).toBe('Specified signature is not matched with our calculation.');
   });
 
+  it("keeps STS's request id, for the log", async () => {
+    mockSts.use(http.post(STS_URL, () => HttpResponse.json(stsErrorBody('NoPermission', 'denied'), { status: 403 })));
+    const error = await failureOf(assumeRoleAt(STS_URL)(request));
+    expect(error.requestId).toBe('REQ-ERR');
+  });
+
   it('reports a 5xx without an STS error document as StsUnavailable', async () => {
     mockSts.use(http.post(STS_URL, () => new HttpResponse('<html>Bad Gateway</html>', { status: 503 })));
     const error = await failureOf(assumeRoleAt(STS_URL)(request));
