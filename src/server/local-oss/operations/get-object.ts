@@ -16,6 +16,41 @@ const RESPONSE_OVERRIDES: Record<string, string> = {
   'response-content-encoding': 'Content-Encoding',
 };
 
+/**
+ * Types a browser runs as script or renders as a document that can run script. On its default
+ * domains OSS answers "certain file types (such as HTML)" with `x-oss-force-download: true` and
+ * `Content-Disposition: attachment` (help: "How to ensure an object is previewed when you access
+ * it"), without a published list of those script types, so this list is ours and conservative:
+ * HTML, every XML type (SVG, XHTML, RSS, XSLT: an XML document may carry XHTML or SVG script), the
+ * WHATWG JavaScript MIME types, and a few legacy ones. The raster image types that help topic
+ * 0048-00000101 also lists are not forced here: they run no script.
+ */
+const ACTIVE_TYPES: ReadonlySet<string> = new Set([
+  'text/html',
+  'text/xsl',
+  'application/ecmascript',
+  'application/javascript',
+  'application/x-ecmascript',
+  'application/x-javascript',
+  'text/ecmascript',
+  'text/javascript',
+  'text/javascript1.0',
+  'text/javascript1.1',
+  'text/javascript1.2',
+  'text/javascript1.3',
+  'text/javascript1.4',
+  'text/javascript1.5',
+  'text/jscript',
+  'text/livescript',
+  'text/x-ecmascript',
+  'text/x-javascript',
+  'multipart/x-mixed-replace',
+  'application/x-shockwave-flash',
+]);
+
+/** An RFC 9110 token: what a media type's type and subtype, and a disposition type, must be. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 /** `HEAD /{key}`: the GET headers without a body (errors too are bodiless, see the server). */
 export async function headObject(ctx: OperationContext): Promise<void> {
   const object = findObject(ctx);
@@ -61,7 +96,36 @@ function objectHeaders(ctx: OperationContext, object: ObjectRecord): Record<stri
     const value = queryValue(ctx.request, parameter);
     if (value !== undefined && value !== '') headers[header.toLowerCase()] = value;
   }
+  // Decided on the type actually served, so a response-* override cannot switch it off.
+  headers['x-content-type-options'] = 'nosniff';
+  if (isActiveContentType(headers['content-type'])) {
+    headers['content-disposition'] = asAttachment(headers['content-disposition']);
+    headers['x-oss-force-download'] = 'true';
+  }
   return headers;
+}
+
+/**
+ * True for a type in (or ending like) ACTIVE_TYPES, case and parameters aside. A type that is not
+ * one clean `type/subtype` (empty, a comma list, garbage) counts too: a browser may sniff it, or
+ * take the last type of a list (Fetch "extract a MIME type"), whatever nosniff says.
+ */
+function isActiveContentType(contentType: string | undefined): boolean {
+  const [essence = ''] = (contentType ?? '').split(';', 1);
+  const parts = essence.trim().toLowerCase().split('/');
+  if (parts.length !== 2 || !parts.every((part) => TOKEN.test(part))) return true;
+  const [type, subtype] = parts as [string, string];
+  return ACTIVE_TYPES.has(`${type}/${subtype}`) || subtype === 'xml' || subtype.endsWith('+xml');
+}
+
+/** `attachment`, keeping the parameters (the file name) of the stored or requested disposition. */
+function asAttachment(disposition: string | undefined): string {
+  const value = (disposition ?? '').trim();
+  const semicolon = value.indexOf(';');
+  const head = (semicolon === -1 ? value : value.slice(0, semicolon)).trim();
+  // A leading disposition type (`inline`, or any other token) is replaced; a leading parameter is kept.
+  const parameters = head === '' || TOKEN.test(head) ? (semicolon === -1 ? '' : value.slice(semicolon + 1).trim()) : value;
+  return parameters === '' ? 'attachment' : `attachment; ${parameters}`;
 }
 
 /** Sends 304/412 and returns false when a conditional header says so. */
