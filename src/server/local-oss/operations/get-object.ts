@@ -1,3 +1,4 @@
+import { validateHeaderValue } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { OssError } from '../errors';
 import { queryValue } from '../request';
@@ -94,7 +95,9 @@ function objectHeaders(ctx: OperationContext, object: ObjectRecord): Record<stri
   for (const [name, value] of Object.entries(object.headers)) headers[name] = value;
   for (const [parameter, header] of Object.entries(RESPONSE_OVERRIDES)) {
     const value = queryValue(ctx.request, parameter);
-    if (value !== undefined && value !== '') headers[header.toLowerCase()] = value;
+    if (value === undefined || value === '') continue;
+    assertHeaderValue(parameter, header, value);
+    headers[header.toLowerCase()] = value;
   }
   // Decided on the type actually served, so a response-* override cannot switch it off.
   headers['x-content-type-options'] = 'nosniff';
@@ -126,6 +129,15 @@ function asAttachment(disposition: string | undefined): string {
   // A leading disposition type (`inline`, or any other token) is replaced; a leading parameter is kept.
   const parameters = head === '' || TOKEN.test(head) ? (semicolon === -1 ? '' : value.slice(semicolon + 1).trim()) : value;
   return parameters === '' ? 'attachment' : `attachment; ${parameters}`;
+}
+
+/** An override Node cannot send (CR, LF, control characters) is the client's error, not a 500. */
+function assertHeaderValue(parameter: string, header: string, value: string): void {
+  try {
+    validateHeaderValue(header, value);
+  } catch (error) {
+    throw new OssError('InvalidArgument', `The ${parameter} parameter is not a valid header value.`, { ArgumentName: parameter }, { cause: error });
+  }
 }
 
 /** Sends 304/412 and returns false when a conditional header says so. */

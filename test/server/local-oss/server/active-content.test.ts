@@ -121,3 +121,12 @@ describe('response-* overrides cannot turn the forcing off', () => {
     expect(await open('override/image.png', { response: { 'content-disposition': 'attachment; filename="z.png"' } })).toMatchObject({ disposition: 'attachment; filename="z.png"', forceDownload: null });
   });
 });
+
+describe('response-* overrides that are not header values', () => {
+  it.each([['content-disposition', 'inline\r\nx-injected: 1'], ['content-type', 'text/plain\u0001']])('refuses %s=%j with InvalidArgument instead of an internal error', async (name, value) => {
+    await putTyped(harness, 'override/plain.png', 'png', 'image/png');
+    const served = await open('override/plain.png', { response: { [name]: value } });
+    expect(served.status).toBe(400);
+    expect(served.body).toContain('<Code>InvalidArgument</Code>');
+  });
+});
