@@ -15,9 +15,23 @@ export function renderXml(root: string, content: XmlElement): string {
   return XML_DECLARATION + builder.build({ [root]: content });
 }
 
-/** Parses a request body; text values stay strings. Anything not well-formed is MalformedXML. */
+/** CompleteMultipartUpload > Part > PartNumber is 3 deep; a body far deeper is no OSS request. */
+const MAX_DEPTH = 16;
+
+/**
+ * Parses a request body; text values stay strings. Anything not well-formed is MalformedXML, and so
+ * is any DOCTYPE: OSS takes no DTD, and without one no entity can be declared (XXE, expansion bombs).
+ */
 export function parseXml(text: string, repeatedElements: readonly string[]): Record<string, unknown> {
-  if (text.trim() === '' || XMLValidator.validate(text) !== true) throw new OssError('MalformedXML');
-  const parser = new XMLParser({ parseTagValue: false, isArray: (name) => repeatedElements.includes(name) });
-  return parser.parse(text) as Record<string, unknown>;
+  if (text.trim() === '' || /<!DOCTYPE/i.test(text)) throw new OssError('MalformedXML');
+  const parser = new XMLParser({ parseTagValue: false, maxNestedTags: MAX_DEPTH, isArray: (name) => repeatedElements.includes(name) });
+  let document: Record<string, unknown>;
+  try {
+    // Before the validator, so a deep body is refused at MAX_DEPTH instead of walked to the end.
+    document = parser.parse(text) as Record<string, unknown>;
+  } catch (error) {
+    throw new OssError('MalformedXML', undefined, {}, { cause: error });
+  }
+  if (XMLValidator.validate(text) !== true) throw new OssError('MalformedXML');
+  return document;
 }
