@@ -20,7 +20,8 @@ const MAX_DEPTH = 16;
 
 /**
  * Parses a request body; text values stay strings. Anything not well-formed is MalformedXML, and so
- * is any DOCTYPE: OSS takes no DTD, and without one no entity can be declared (XXE, expansion bombs).
+ * is any DOCTYPE: no OSS request body needs a DTD, and without one no entity can be declared (XXE,
+ * expansion bombs).
  */
 export function parseXml(text: string, repeatedElements: readonly string[]): Record<string, unknown> {
   if (text.trim() === '' || /<!DOCTYPE/i.test(text)) throw new OssError('MalformedXML');
