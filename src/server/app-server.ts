@@ -2,25 +2,38 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
-import type { ViteDevServer } from 'vite';
+import { builtPages } from './pages/built-pages';
+import { devPages } from './pages/dev-pages';
+import type { Pages } from './pages/pages';
 
 /**
- * The one origin the browser talks to: the Vue app (served by Vite) and the token endpoint
- * (`/api/*`, Hono) on the same port, so the uploader cookie is first-party and no proxy sits
- * between page and token endpoint.
+ * The one origin the browser talks to: the app's pages and the token endpoint (`/api/*`, Hono) on
+ * the same port, so the uploader cookie is first-party and no proxy sits between page and token
+ * endpoint. Pages come from an allow-list of the built app; `dev` puts Vite (hot reload) there instead.
  */
 export interface AppServerOptions {
   port: number;
-  /** Loopback by default: the demo stack is for this machine. */
+  /** Loopback by default: the local stack is for this machine. */
   host?: string;
   tokenApp: Hono;
-  /** Project root (where index.html and vite.config.ts are). */
-  root: string;
   /** Origins the page may send uploads to (the OSS endpoint), for the Content-Security-Policy. */
   uploadOrigins: string[];
-  /** Live reload while editing; tests turn it off so no page reloads halfway through. */
-  hmr?: boolean;
-  /** Vite's dependency cache (default node_modules/.vite); tests use a scratch folder. */
+  pages: BuiltPagesSource | DevPagesSource;
+}
+
+export interface BuiltPagesSource {
+  kind: 'built';
+  /** The app build (`dist/app`), listed once at start. */
+  dir: string;
+}
+
+export interface DevPagesSource {
+  kind: 'dev';
+  /** Project root (index.html, vite.config.ts). */
+  root: string;
+  /** Denied even when it lies inside the root. */
+  dataDir: string;
+  /** Vite's dependency cache (default node_modules/.vite). */
   cacheDir?: string;
 }
 
@@ -33,18 +46,13 @@ export interface AppServer {
 export async function startAppServer(options: AppServerOptions): Promise<AppServer> {
   const host = options.host ?? 'localhost';
   const api = getRequestListener(options.tokenApp.fetch);
-  const csp = contentSecurityPolicy(options.uploadOrigins);
   const server = createServer();
-  // Vite is loaded lazily so that production embedders of the token app never pull it in.
-  const { createServer: createVite } = await import('vite');
-  const vite: ViteDevServer = await createVite({
-    root: options.root,
-    configFile: `${options.root}/vite.config.ts`,
-    appType: 'mpa',
-    logLevel: 'warn',
-    ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
-    server: options.hmr === false ? { middlewareMode: true, hmr: false, watch: null } : { middlewareMode: true, hmr: { server } },
-  });
+  const source = options.pages;
+  const pages: Pages =
+    source.kind === 'built'
+      ? await builtPages(source.dir)
+      : await devPages({ root: source.root, dataDir: source.dataDir, server, ...(source.cacheDir ? { cacheDir: source.cacheDir } : {}) });
+  let csp = '';
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (req.url?.startsWith('/api/')) {
@@ -54,22 +62,26 @@ export async function startAppServer(options: AppServerOptions): Promise<AppServ
     res.setHeader('Content-Security-Policy', csp);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'same-origin');
-    vite.middlewares(req, res, () => {
-      res.statusCode = 404;
-      res.end('Not found');
-    });
+    pages.handle(req, res);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, host, () => resolve());
+    });
+  } catch (error) {
+    await pages.close();
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
+  const url = `http://localhost:${port}`;
+  csp = contentSecurityPolicy({ uploadOrigins: options.uploadOrigins, hotReload: source.kind === 'dev' ? `ws://localhost:${port}` : null });
   return {
-    url: `http://localhost:${port}`,
+    url,
     port,
     async close() {
-      await vite.close();
+      await pages.close();
       await closeServer(server);
     },
   };
@@ -78,10 +90,11 @@ export async function startAppServer(options: AppServerOptions): Promise<AppServ
 /**
  * Scripts only from this origin; uploads only to this origin (token endpoint) and the OSS
  * endpoint. `wasm-unsafe-eval` lets hash-wasm compile its CRC-64/MD5 modules; inline styles are
- * needed by Vue's scoped styles in development and by the custom element's shadow root.
+ * needed by Vue's scoped styles in development and by the custom element's shadow root. The
+ * hot-reload websocket is named only in development, and only its own origin.
  */
-export function contentSecurityPolicy(uploadOrigins: string[]): string {
-  const connect = ["'self'", 'ws:', ...uploadOrigins.map((u) => new URL(u).origin)];
+export function contentSecurityPolicy(options: { uploadOrigins: string[]; hotReload: string | null }): string {
+  const connect = ["'self'", ...options.uploadOrigins.map((u) => new URL(u).origin), ...(options.hotReload ? [options.hotReload] : [])];
   return [
     "default-src 'self'",
     "script-src 'self' 'wasm-unsafe-eval'",

@@ -3,8 +3,12 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { startStack } from './stack';
 import { loadTokenSettings, TokenConfigError, type TokenSettings } from './token';
 
-/** `npm start`: the local OSS + STS (unless cloud endpoints are configured), the token endpoint and the app, on loopback. */
+/**
+ * `npm start`: the local OSS + STS (unless cloud endpoints are configured), the token endpoint and
+ * the built app, on loopback. `npm run dev` (`--dev`) serves the app through Vite with hot reload.
+ */
 async function main(): Promise<void> {
+  const dev = process.argv.includes('--dev');
   let config: Config;
   let token: TokenSettings;
   try {
@@ -16,7 +20,7 @@ async function main(): Promise<void> {
     console.error(`Configuration error: ${error.message}`);
     process.exit(1);
   }
-  const stack = await startStack(config, { token });
+  const stack = await startStack(config, { token, app: { pages: dev ? 'dev' : 'built', log: (line) => console.log(line) } });
   if (config.oss.mode === 'local') {
     console.log(`Local OSS:  ${stack.ossUrl}  (bucket "${config.bucket}", data in ${config.dataDir})`);
     console.log(`Local STS:  ${stack.stsUrl}`);
@@ -26,7 +30,7 @@ async function main(): Promise<void> {
   }
   const appUrl = stack.app?.url ?? '';
   console.log(`Token endpoint: ${appUrl}/api/sts`);
-  console.log(`\n  Uploader ready: ${appUrl}/\n  Embedding examples: ${appUrl}/examples/embed.html\n`);
+  console.log(`\n  Uploader ready: ${appUrl}/${dev ? '  (development: hot reload)' : ''}\n  Embedding examples: ${appUrl}/examples/embed.html\n`);
   if (config.openBrowser && process.stdout.isTTY) openBrowser(`${appUrl}/`);
 
   let stopping = false;

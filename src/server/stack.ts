@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import type { Config } from './config';
-import { startAppServer, type AppServer, type AppServerOptions } from './app-server';
+import { startAppServer, type AppServer } from './app-server';
 import { startLocalOss, type LocalOss } from './local-oss';
+import { appBuildDir, ensureAppBuild } from './pages/app-build';
 import {
   cloudOssTarget,
   createAssumeRole,
@@ -32,8 +33,16 @@ export interface StackOptions {
   /** The token endpoint's settings (`loadTokenSettings(process.env)`); omit to serve no app. */
   token?: TokenSettings;
   logger?: TokenLogger;
-  /** Dev-server settings for the app (see AppServerOptions). */
-  app?: Pick<AppServerOptions, 'hmr' | 'cacheDir'>;
+  app?: AppPagesOptions;
+}
+
+export interface AppPagesOptions {
+  /** `built` (default): the production build, built first when missing or stale. `dev`: Vite with hot reload (`npm run dev`). */
+  pages?: 'built' | 'dev';
+  /** Vite's dependency cache in dev (default node_modules/.vite). */
+  cacheDir?: string;
+  /** Progress lines such as "Building the app…". */
+  log?: (line: string) => void;
 }
 
 export async function startStack(config: Config, options: StackOptions = {}): Promise<Stack> {
@@ -90,12 +99,16 @@ async function startApp(
     config: { ...settings, cookieSecret, roleArn: config.roleArn, oss },
     ...(options.logger ? { logger: options.logger } : {}),
   });
+  const pagesOptions = options.app ?? {};
+  if (pagesOptions.pages !== 'dev') await ensureAppBuild({ root: PROJECT_ROOT, outDir: appBuildDir(PROJECT_ROOT), ...(pagesOptions.log ? { log: pagesOptions.log } : {}) });
   return startAppServer({
     port: config.port,
     tokenApp,
-    root: PROJECT_ROOT,
     uploadOrigins: uploadOrigins(config, ossUrl),
-    ...options.app,
+    pages:
+      pagesOptions.pages === 'dev'
+        ? { kind: 'dev', root: PROJECT_ROOT, dataDir: config.dataDir, ...(pagesOptions.cacheDir ? { cacheDir: pagesOptions.cacheDir } : {}) }
+        : { kind: 'built', dir: appBuildDir(PROJECT_ROOT) },
   });
 }
 

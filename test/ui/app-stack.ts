@@ -22,18 +22,23 @@ export interface AppStack {
   close(): Promise<void>;
 }
 
-export async function startAppStack(): Promise<AppStack> {
+export interface AppStackOptions {
+  /** `built` (default) as `npm start` serves the app; `dev` as `npm run dev` does. */
+  pages?: 'built' | 'dev';
+  /** The server's data directory (default: `data` in the scratch directory); removed by close(). */
+  dataDir?: string;
+}
+
+export async function startAppStack(options: AppStackOptions = {}): Promise<AppStack> {
   const tempDir = await mkdtemp(join(tmpdir(), 'ui-app-e2e-'));
-  const config = loadConfig(
-    { PORT: '0', LOCAL_OSS_PORT: '0', DATA_DIR: join(tempDir, 'data'), BROWSER: 'none' },
-    { cwd: REPO_ROOT },
-  );
+  const dataDir = options.dataDir ?? join(tempDir, 'data');
+  const config = loadConfig({ PORT: '0', LOCAL_OSS_PORT: '0', DATA_DIR: dataDir, BROWSER: 'none' }, { cwd: REPO_ROOT });
   if (config.oss.mode !== 'local') throw new Error('the app stack for tests runs against the local OSS only');
   const rootKey = config.oss.rootKey;
   const stack = await startStack(config, {
     token: loadTokenSettings({}),
     logger: { info: () => undefined, warn: () => undefined },
-    app: { hmr: false, cacheDir: join(tempDir, 'vite-cache') },
+    app: options.pages === 'dev' ? { pages: 'dev', cacheDir: join(tempDir, 'vite-cache') } : {},
   });
   if (!stack.app) throw new Error('the stack did not start the app');
   return {
@@ -44,6 +49,7 @@ export async function startAppStack(): Promise<AppStack> {
     async close() {
       await stack.close();
       await rm(tempDir, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
