@@ -1,4 +1,5 @@
 import type { EngineDeps } from './engine-deps';
+import { startedUnderAnotherIdentity } from './object-key';
 import type { Checkpoint, UnfinishedUpload } from './types';
 import { isNoSuchUpload } from './upload-session';
 import { toUploadErrorInfo, UploadError } from './upload-errors';
@@ -21,11 +22,17 @@ export function toUnfinished(checkpoint: Checkpoint): UnfinishedUpload {
   };
 }
 
-/** AbortMultipartUpload, then forget the checkpoint; an upload already gone counts as aborted. */
+/**
+ * AbortMultipartUpload, then forget the checkpoint; an upload already gone counts as aborted. One
+ * started under another identity is only forgotten: these credentials may not abort it (OSS would
+ * refuse, and it could never be discarded), so its parts are left to the bucket's lifecycle rule.
+ */
 export async function discardCheckpoint(checkpoint: Checkpoint, deps: MaintenanceDeps): Promise<void> {
   try {
     const credentials = await deps.credentials.get();
-    await deps.control.abort({ credentials, key: checkpoint.key, uploadId: checkpoint.uploadId });
+    if (!startedUnderAnotherIdentity(checkpoint, credentials)) {
+      await deps.control.abort({ credentials, key: checkpoint.key, uploadId: checkpoint.uploadId });
+    }
   } catch (err) {
     // Keep the checkpoint so the person can try again; say why in plain words.
     if (!isNoSuchUpload(err)) throw new UploadError(toUploadErrorInfo(err), { cause: err });
@@ -54,6 +61,8 @@ async function abortAll(expired: Checkpoint[], deps: MaintenanceDeps): Promise<v
   try {
     const credentials = await deps.credentials.get();
     for (const checkpoint of expired) {
+      // Another identity's upload would only be refused.
+      if (startedUnderAnotherIdentity(checkpoint, credentials)) continue;
       await deps.control.abort({ credentials, key: checkpoint.key, uploadId: checkpoint.uploadId }).catch(() => undefined);
     }
   } catch {

@@ -16,6 +16,18 @@ export function buildObjectKey(prefix: string, name: string): string {
   return cleanPrefix + fitBytes(relative, MAX_KEY_BYTES - byteLength(cleanPrefix));
 }
 
+/**
+ * Whether an unfinished upload was started under another identity: it is in the credentials'
+ * bucket, but its key lies outside the prefix they may write (every key is built under it), so
+ * they can neither continue nor abort it. The identity cookie was lost, or someone else signed in.
+ */
+export function startedUnderAnotherIdentity(
+  upload: { key: string; bucket: string },
+  credentials: { prefix: string; bucket: string },
+): boolean {
+  return upload.bucket === credentials.bucket && !upload.key.startsWith(credentials.prefix.replace(/^\/+/, ''));
+}
+
 export function sanitizeRelativeName(name: string): string {
   return name
     .replace(/\\/g, '/')

@@ -137,6 +137,13 @@ export type UploadErrorCode =
   | 'FILE_NOT_FOUND'
   /** A setup mistake of the site (bucket CORS, endpoint): retrying cannot help; the message says what to fix. */
   | 'CONFIGURATION'
+  /**
+   * resumeUnfinished: the unfinished upload was started under another identity (its key lies outside
+   * the prefix of the current credentials: the identity cookie was lost, or someone else signed in),
+   * so it cannot be continued here. Nothing was sent and it stays listed; selecting the file again
+   * uploads it as a new file, and `discardUnfinished` forgets it.
+   */
+  | 'IDENTITY_CHANGED'
   | 'UNKNOWN';
 
 export interface UploadErrorInfo {
@@ -161,6 +168,12 @@ export type UploadNoticeCode =
    * another file of the same name): this one is uploaded as a new file; the old one stays listed.
    */
   | 'FILE_CHANGED'
+  /**
+   * An unfinished upload of this file was started under another identity (another prefix: the
+   * identity cookie was lost, or someone else signed in) and cannot be continued with these
+   * credentials: this one is uploaded as a new file; the old one stays listed.
+   */
+  | 'IDENTITY_CHANGED'
   /** Parts left on the server by an earlier session did not match this file and were sent again. */
   | 'PARTS_RESENT';
 
@@ -170,7 +183,7 @@ export interface UploadNotice {
   message: string;
   /** PARTS_RESENT: how many parts were sent again. */
   count?: number;
-  /** FILE_CHANGED: id of the unfinished upload (see `listUnfinished`) left untouched. */
+  /** FILE_CHANGED, IDENTITY_CHANGED: id of the unfinished upload (see `listUnfinished`) left untouched. */
   unfinishedId?: string;
 }
 
@@ -256,13 +269,20 @@ export interface Uploader {
   uploads(): Upload[];
   on<E extends keyof UploaderEvents>(event: E, listener: UploaderEvents[E]): () => void;
   listUnfinished(): Promise<UnfinishedUpload[]>;
+  /**
+   * Aborts an unfinished upload on the server and forgets it. One started under another identity
+   * (IDENTITY_CHANGED) is only forgotten here: these credentials may not abort it, and the bucket's
+   * lifecycle rule removes its parts.
+   */
   discardUnfinished(id: string): Promise<void>;
   /**
    * Continues an unfinished upload whose file handle was saved (`hasHandle`), with no file dialog:
    * asks for read permission (call it from a click handler: the browser may prompt), reopens the
    * file, checks it is the same file, and resumes the same server upload. Rejects with an
    * UploadError coded PERMISSION_DENIED, FILE_NOT_FOUND or FILE_CHANGED; the unfinished upload then
-   * stays listed and selecting the file again still resumes it. Optional: engines built before
+   * stays listed and selecting the file again still resumes it. IDENTITY_CHANGED: it was started
+   * under another identity and cannot be continued here (nothing is sent; it stays listed until
+   * discarded; selecting the file again uploads it as a new file). Optional: engines built before
    * this existed and test doubles may lack it.
    */
   resumeUnfinished?(id: string): Promise<Upload>;

@@ -35,6 +35,19 @@ export function tokenEndpointError(cause: unknown): UploadError {
   );
 }
 
+/**
+ * The unfinished upload was started under another identity (see `startedUnderAnotherIdentity`):
+ * these credentials can neither continue nor abort it. Raised before anything is sent.
+ */
+export function identityChanged(): UploadError {
+  return new UploadError({
+    code: 'IDENTITY_CHANGED',
+    message:
+      'This unfinished upload was started under another identity (another browser session or sign-in), so it cannot be continued here. Select the file again to upload it as a new file, or discard the unfinished upload.',
+    retryable: false,
+  });
+}
+
 /** Turns anything thrown during an upload into plain words plus the facts needed to debug it. */
 export function toUploadErrorInfo(err: unknown, context: { online?: boolean } = {}): UploadErrorInfo {
   if (err instanceof UploadError) return err.info;

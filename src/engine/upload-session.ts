@@ -1,9 +1,10 @@
 import type { ListedPart, PartPlan } from './contracts';
 import { EngineError } from './engine-error';
 import { randomId, retryContext, type EngineDeps } from './engine-deps';
-import { buildObjectKey } from './object-key';
+import { buildObjectKey, startedUnderAnotherIdentity } from './object-key';
 import { partLength, planParts } from './part-plan';
 import { withRetries } from './retry-loop';
+import { identityChanged } from './upload-errors';
 import type { Checkpoint, Credentials, DonePart, UploadNotice } from './types';
 
 /** What an upload knows about its object on the server. */
@@ -34,6 +35,8 @@ export interface SessionOutcome {
 export const EXPIRED_NOTICE = 'The previous upload had expired on the server, so it started again.';
 export const FILE_CHANGED_NOTICE =
   'This file differs from the unfinished upload of the same name (it changed since, or is another file), so it is uploaded as a new file. The unfinished upload is kept.';
+export const IDENTITY_CHANGED_NOTICE =
+  'The unfinished upload of this file was started under another identity (another browser session or sign-in) and cannot be continued here, so this file is uploaded as a new file. The unfinished upload is kept; discard it if it is no longer needed.';
 
 export interface FileToSend {
   file: File;
@@ -56,12 +59,16 @@ export interface FileToSend {
  * server state; a large one continues the multipart upload of a checkpoint with the same
  * fingerprint, key and bucket, or starts a new one. A continued upload comes back as `saved`:
  * only what the checkpoint claims, every part unverified, to be checked with `confirmSaved`.
+ * An unfinished upload started under another identity (a key outside the credentials' prefix) is
+ * never continued: asked for by `resumeUnfinished`, it fails with IDENTITY_CHANGED before anything
+ * is sent; found by the file's fingerprint, the file goes as a new upload, with a notice saying why.
  */
 export type LocatedSession = { outcome: SessionOutcome } | { saved: Session };
 
 export async function locateSession(input: FileToSend, deps: EngineDeps, signal: AbortSignal): Promise<LocatedSession> {
   const plan = planParts(input.file.size, deps.settings.partSize);
   const credentials = await withRetries(async (c) => c, retryContext(deps, signal));
+  if (input.target && startedUnderAnotherIdentity(input.target, credentials)) throw identityChanged();
   const key = input.target?.key ?? buildObjectKey(credentials.prefix, input.keyName);
   if (plan.single) {
     return { outcome: { session: { key, bucket: credentials.bucket, plan, uploadId: null, checkpoint: null, done: new Map(), unverified: new Map() }, resumed: false } };
@@ -69,7 +76,7 @@ export async function locateSession(input: FileToSend, deps: EngineDeps, signal:
 
   const fingerprint = await deps.fingerprint(input.file);
   signal.throwIfAborted();
-  const found = input.target ?? (await deps.store.findByFingerprint(fingerprint).catch(() => undefined));
+  const found = input.target ?? (await findSaved(fingerprint, key, credentials.bucket, deps));
   const saved = found && !input.checkpointInUse(found.id) ? found : undefined;
   const savedPlan = saved && saved.key === key && saved.bucket === credentials.bucket ? planParts(input.file.size, saved.partSize) : null;
   if (saved && savedPlan && !savedPlan.single && savedPlan.partSize === saved.partSize) {
@@ -87,15 +94,36 @@ export async function locateSession(input: FileToSend, deps: EngineDeps, signal:
       },
     };
   }
-  const changed = await changedUnfinished(input, { key, bucket: credentials.bucket, fingerprint }, deps);
+  const notice =
+    saved && startedUnderAnotherIdentity(saved, credentials)
+      ? identityNotice(saved)
+      : await fileChangedNotice(input, { key, bucket: credentials.bucket, fingerprint }, deps);
   const session = await initiate(input, { key, bucket: credentials.bucket, plan, fingerprint }, deps, signal);
-  return {
-    outcome: {
-      session,
-      resumed: false,
-      ...(changed ? { notice: { code: 'FILE_CHANGED', message: FILE_CHANGED_NOTICE, unfinishedId: changed.id } } : {}),
-    },
-  };
+  return { outcome: { session, resumed: false, ...(notice ? { notice } : {}) } };
+}
+
+/**
+ * The checkpoint of this file (by fingerprint), preferring one for `key`: the same file can have
+ * been left unfinished twice, e.g. under an identity since lost and again under this one.
+ */
+async function findSaved(fingerprint: string, key: string, bucket: string, deps: EngineDeps): Promise<Checkpoint | undefined> {
+  const first = await deps.store.findByFingerprint(fingerprint).catch(() => undefined);
+  if (!first || (first.key === key && first.bucket === bucket)) return first;
+  const all = await deps.store.list().catch((): Checkpoint[] => []);
+  return all.find((c) => c.fingerprint === fingerprint && c.key === key && c.bucket === bucket) ?? first;
+}
+
+function identityNotice(elsewhere: Checkpoint): UploadNotice {
+  return { code: 'IDENTITY_CHANGED', message: IDENTITY_CHANGED_NOTICE, unfinishedId: elsewhere.id };
+}
+
+async function fileChangedNotice(
+  input: FileToSend,
+  target: { key: string; bucket: string; fingerprint: string },
+  deps: EngineDeps,
+): Promise<UploadNotice | undefined> {
+  const changed = await changedUnfinished(input, target, deps);
+  return changed ? { code: 'FILE_CHANGED', message: FILE_CHANGED_NOTICE, unfinishedId: changed.id } : undefined;
 }
 
 /** Checks a saved session with the server (`reconcileSession`): resumed unless it had expired. */

@@ -3,7 +3,9 @@ import { randomId, type EngineDeps } from './engine-deps';
 import { Emitter } from './event-emitter';
 import { throttle, type Throttled } from './throttle';
 import { fileChangedSinceUpload, fileNotFound, openFileFromHandle } from './file-handle';
+import { startedUnderAnotherIdentity } from './object-key';
 import { FileUpload, keyNameOf } from './upload';
+import { identityChanged } from './upload-errors';
 import type { AddOptions, Checkpoint, UnfinishedUpload, Upload, Uploader, UploaderEvents } from './types';
 
 /** Where `pagehide` is heard; `globalThis` in a browser. */
@@ -65,7 +67,10 @@ export class UploadQueue implements Uploader {
   /**
    * Reopens the saved file of an unfinished upload and continues that upload (see `Uploader`).
    * Only one IndexedDB read comes before the permission request, so the click that called this
-   * still counts as a user gesture when the browser prompts; the fingerprint is read after it.
+   * still counts as a user gesture when the browser prompts; the credentials and the fingerprint
+   * are read after it. One started under another identity is refused here, so it stays listed
+   * (discardable) instead of becoming a failed row; without credentials now, the upload's own
+   * first step checks the same.
    */
   async resumeUnfinished(id: string): Promise<Upload> {
     const owner = this.#uploads.find((upload) => upload.checkpointId === id);
@@ -73,6 +78,8 @@ export class UploadQueue implements Uploader {
     const checkpoint = await this.#deps.store.get(id).catch(() => undefined);
     if (!checkpoint?.handle) throw fileNotFound();
     const file = await openFileFromHandle(checkpoint.handle);
+    const credentials = await this.#deps.credentials.get().catch(() => undefined);
+    if (credentials && startedUnderAnotherIdentity(checkpoint, credentials)) throw identityChanged();
     if ((await this.#deps.fingerprint(file)) !== checkpoint.fingerprint) throw fileChangedSinceUpload();
     // Another click may have resumed it while permission was asked and the file read.
     const resumedMeanwhile = this.#uploads.find((upload) => upload.checkpointId === id);
