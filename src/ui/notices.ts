@@ -2,10 +2,13 @@ import type { UploadNotice, UploadNoticeCode, UploadSnapshot } from '../engine/t
 import type { UploaderComposer } from './i18n';
 
 /** Message key per notice code. A code added to the engine later is shown as the engine wrote it. */
-const NOTICE_KEYS: Readonly<Record<UploadNoticeCode, 'notices.expired' | 'notices.notResumable' | 'notices.fileChanged' | 'notices.partsResent'>> = {
+const NOTICE_KEYS: Readonly<
+  Record<UploadNoticeCode, 'notices.expired' | 'notices.notResumable' | 'notices.fileChanged' | 'notices.identityChanged' | 'notices.partsResent'>
+> = {
   UPLOAD_EXPIRED: 'notices.expired',
   NOT_RESUMABLE: 'notices.notResumable',
   FILE_CHANGED: 'notices.fileChanged',
+  IDENTITY_CHANGED: 'notices.identityChanged',
   PARTS_RESENT: 'notices.partsResent',
 };
 

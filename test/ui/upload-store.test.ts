@@ -222,6 +222,22 @@ describe('files with handles and one-click resume', () => {
     expect(store.rows).toHaveLength(1);
   });
 
+  test('an unfinished upload the engine found started under another identity is marked, and a failed resume of it too', async () => {
+    const store = makeStore({ unfinished: [unfinishedUpload({ id: 'cp-1', name: 'movie.mp4' }), unfinishedUpload({ id: 'cp-2', name: 'clip.mp4' })] });
+    await store.addFiles([fileOf('movie.mp4')], { autoStart: true });
+    engine.added[0]?.update({
+      state: 'uploading',
+      notices: ['engine words'],
+      noticeDetails: [{ code: 'IDENTITY_CHANGED', message: 'engine words', unfinishedId: 'cp-1' }],
+    });
+    expect(store.unfinishedErrors).toEqual({ 'cp-1': { code: 'IDENTITY_CHANGED', message: 'engine words', retryable: false } });
+
+    engine.resumeFailures.set('cp-2', { code: 'IDENTITY_CHANGED', message: 'refused', retryable: false });
+    await store.resumeUnfinished('cp-2');
+    expect(Object.keys(store.unfinishedErrors).sort()).toEqual(['cp-1', 'cp-2']);
+    expect(store.unfinished.map((item) => item.id)).toEqual(['cp-1', 'cp-2']);
+  });
+
   test('an engine without resumeUnfinished offers no one-click resume', async () => {
     const store = makeStore();
     Object.defineProperty(engine, 'resumeUnfinished', { value: undefined });

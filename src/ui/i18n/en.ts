@@ -68,6 +68,8 @@ export const en = {
     FILE_NOT_FOUND: 'The file is no longer where it was (moved, renamed or deleted). Select it again to continue.',
     CHECKPOINT_UNAVAILABLE: 'This browser cannot remember uploads (private window?), so an interrupted upload starts over.',
     CONFIGURATION: 'This page is not set up to upload to its storage. Ask the site administrator; the details say what to change.',
+    IDENTITY_CHANGED:
+      'This upload was started in another browser session or under another sign-in, so it cannot be continued here. Select the file again to upload it as a new file, or discard it.',
     UNKNOWN: 'Something went wrong. Press Retry; if it fails again, reload the page.',
     details: 'Details: {message}',
     startFailed: 'The uploader could not start: {message}',
@@ -98,6 +100,8 @@ export const en = {
     expired: 'The earlier upload had expired on the server, so this file was started again.',
     notResumable: 'This browser does not keep upload progress, so after a reload this file starts again.',
     fileChanged: 'This file changed since the unfinished upload; it is uploaded as a new file.',
+    identityChanged:
+      'The unfinished upload of this file was started in another browser session or under another sign-in and cannot be continued here, so this file is uploaded as a new file. You can discard the unfinished one.',
     partsResent: 'One part was sent again because it did not match the file. | {count} parts were sent again because they did not match the file.',
   },
   announce: {

@@ -70,6 +70,7 @@ export const zhCN: UploaderMessages = {
     FILE_NOT_FOUND: '文件已不在原来的位置（已被移动、重命名或删除）。请重新选择该文件以继续。',
     CHECKPOINT_UNAVAILABLE: '此浏览器无法记住上传进度（可能是无痕窗口），中断的上传将从头开始。',
     CONFIGURATION: '此页面的存储设置不允许上传。请联系网站管理员；详情说明了需要修改的内容。',
+    IDENTITY_CHANGED: '此上传是在另一个浏览器会话或另一个登录身份下开始的，无法在这里继续。请重新选择该文件作为新文件上传，或将其丢弃。',
     UNKNOWN: '出现问题。请点击“重试”；如果仍然失败，请刷新页面。',
     details: '详情：{message}',
     startFailed: '上传器无法启动：{message}',
@@ -100,6 +101,7 @@ export const zhCN: UploaderMessages = {
     expired: '之前的上传已在服务器上过期，因此此文件已重新开始上传。',
     notResumable: '此浏览器不保存上传进度，刷新页面后此文件将从头开始上传。',
     fileChanged: '自未完成的上传以来此文件已被修改，将作为新文件上传。',
+    identityChanged: '此文件未完成的上传是在另一个浏览器会话或另一个登录身份下开始的，无法在这里继续，因此将作为新文件上传。可以丢弃那个未完成的上传。',
     partsResent: '有 {count} 个分片与文件不一致，已重新发送。',
   },
   announce: {

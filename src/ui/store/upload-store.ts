@@ -79,6 +79,21 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
       };
     });
 
+    /**
+     * Why an unfinished upload cannot be resumed, by its id: its one-click resume failed, or an
+     * upload of the same file was told it had been started under another identity (IDENTITY_CHANGED).
+     */
+    const unfinishedErrors = computed<Record<string, UploadErrorInfo>>(() => {
+      const elsewhere: Record<string, UploadErrorInfo> = {};
+      for (const row of rows.value) {
+        for (const notice of row.noticeDetails ?? []) {
+          if (notice.code !== 'IDENTITY_CHANGED' || notice.unfinishedId === undefined) continue;
+          elsewhere[notice.unfinishedId] = { code: 'IDENTITY_CHANGED', message: notice.message, retryable: false };
+        }
+      }
+      return { ...elsewhere, ...resumeErrors.value };
+    });
+
     /** Unfinished uploads not already continuing in this page. */
     const visibleUnfinished = computed(() =>
       unfinished.value.filter(
@@ -289,6 +304,7 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
       resumable,
       resumesFromHandles,
       resumeErrors,
+      unfinishedErrors,
       totals,
       visibleUnfinished,
       start,
