@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DEFAULT_CONNECTION_TIMEOUTS, type ConnectionTimeouts } from '../http-timeouts';
 import type { AuthContext, Policy } from './auth';
 import { CorsRule } from './cors';
 import { listenLoopback, type Listening } from './listen';
@@ -34,6 +35,11 @@ export interface LocalOssOptions {
   now?: () => number;
   /** Storage hooks for tests. */
   storage?: StorageOptions;
+  /**
+   * Slow and silent clients, on the OSS and the STS port alike (see applyConnectionTimeouts).
+   * Each limit defaults to DEFAULT_CONNECTION_TIMEOUTS (headers 30 s, idle 60 s).
+   */
+  timeouts?: Partial<ConnectionTimeouts>;
 }
 
 export interface LocalOss {
@@ -60,6 +66,7 @@ export async function startLocalOss(options: LocalOssOptions): Promise<LocalOss>
     region: options.region,
     now,
   };
+  const timeouts: ConnectionTimeouts = { ...DEFAULT_CONNECTION_TIMEOUTS, ...definedOnly(options.timeouts ?? {}) };
   const storage = await Storage.open(options.dataDir, options.buckets, options.storage);
   let url = '';
   let oss: Listening;
@@ -68,6 +75,7 @@ export async function startLocalOss(options: LocalOssOptions): Promise<LocalOss>
       createOssListener({ storage, auth, cors: new CorsRule(options.corsAllowedOrigins ?? ['*']), now, endpoint: () => url }),
       options.port ?? 0,
       options.host,
+      { timeouts },
     );
   } catch (error) {
     await storage.close();
@@ -77,7 +85,7 @@ export async function startLocalOss(options: LocalOssOptions): Promise<LocalOss>
   let sts: Listening;
   try {
     const stsPort = options.stsPort ?? (options.port ? options.port + 1 : 0);
-    sts = await listenLoopback(createStsListener(auth), stsPort, options.host);
+    sts = await listenLoopback(createStsListener(auth), stsPort, options.host, { timeouts });
   } catch (error) {
     await oss.close();
     await storage.close();
@@ -120,6 +128,11 @@ async function loadOrCreateTokenSecret(dataDir: string): Promise<string> {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return (await readFile(path, 'utf8')).trim();
     throw error;
   }
+}
+
+/** `{ idleTimeoutMs: undefined }` keeps the default instead of replacing it. */
+function definedOnly<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
 function urlHost(host: string | undefined): string {

@@ -1,5 +1,6 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { applyConnectionTimeouts, DEFAULT_CONNECTION_TIMEOUTS, type ConnectionTimeouts } from '../http-timeouts';
 
 export interface Listening {
   port: number;
@@ -9,6 +10,8 @@ export interface Listening {
 export interface ListenOptions {
   /** Sees every socket before any request is read from it (used by test tooling to cut connections). */
   onConnection?: (socket: Socket) => void;
+  /** Header deadline and idle limit (see applyConnectionTimeouts). Default DEFAULT_CONNECTION_TIMEOUTS. */
+  timeouts?: ConnectionTimeouts;
 }
 
 const LOOPBACKS = ['127.0.0.1', '::1'] as const;
@@ -47,8 +50,10 @@ export async function listenLoopback(
 }
 
 function listenOne(listener: RequestListener, port: number, host: string, options: ListenOptions): Promise<Server> {
-  // Large bodies may take long; the default 5-minute request timeout would cut a slow multi-GB upload.
+  // Large bodies may take long: no deadline on a whole request (Node's default 5 minutes would cut a
+  // slow multi-GB upload), but one on the headers and on silence (see applyConnectionTimeouts).
   const server = createServer({ requestTimeout: 0 }, listener);
+  applyConnectionTimeouts(server, options.timeouts ?? DEFAULT_CONNECTION_TIMEOUTS);
   if (options.onConnection) server.on('connection', options.onConnection);
   return new Promise((resolve, reject) => {
     server.once('error', reject);

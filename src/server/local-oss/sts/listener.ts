@@ -21,8 +21,10 @@ export function createStsListener(ctx: StsContext): (req: IncomingMessage, res: 
       },
       (error: unknown) => {
         const e = error instanceof StsError ? error : new StsError('InternalError');
+        // The rest of an oversized body is not wanted: close the connection once the answer is out,
+        // instead of reading whatever the client keeps sending.
+        if (!req.complete) res.setHeader('connection', 'close');
         send(res, { status: e.status, body: JSON.stringify({ RequestId: '', HostId: 'sts.local', Code: e.code, Message: e.message }) });
-        // Stop reading an oversized body; the answer is already decided.
         req.resume();
       },
     );
