@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
+import { applyConnectionTimeouts, DEFAULT_CONNECTION_TIMEOUTS, type ConnectionTimeouts } from './http-timeouts';
 import { builtPages } from './pages/built-pages';
 import { devPages } from './pages/dev-pages';
 import type { Pages } from './pages/pages';
@@ -19,6 +20,8 @@ export interface AppServerOptions {
   /** Origins the page may send uploads to (the OSS endpoint), for the Content-Security-Policy. */
   uploadOrigins: string[];
   pages: BuiltPagesSource | DevPagesSource;
+  /** Headers and idle-body limits (default DEFAULT_CONNECTION_TIMEOUTS), as for the local OSS. */
+  timeouts?: ConnectionTimeouts;
 }
 
 export interface BuiltPagesSource {
@@ -47,6 +50,7 @@ export async function startAppServer(options: AppServerOptions): Promise<AppServ
   const host = options.host ?? 'localhost';
   const api = getRequestListener(options.tokenApp.fetch);
   const server = createServer();
+  applyConnectionTimeouts(server, options.timeouts ?? DEFAULT_CONNECTION_TIMEOUTS);
   const source = options.pages;
   const pages: Pages =
     source.kind === 'built'
