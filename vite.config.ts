@@ -3,17 +3,9 @@ import { resolve } from 'node:path';
 import { defineConfig, type BuildEnvironmentOptions } from 'vite';
 import vue from '@vitejs/plugin-vue';
 import { playwright } from '@vitest/browser-playwright';
+import { CHROMIUM_ARGS, requireChromium } from './test/support/browsers';
 
 const root = import.meta.dirname;
-
-const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 // Builds (`npm run build`, then `npm run build:lib`):
 //   npm run build                the app pages (index.html, examples/embed.html) into dist/app (npm start builds it when stale)
@@ -126,7 +118,15 @@ export default defineConfig(({ mode }) => ({
             enabled: true,
             headless: true,
             screenshotFailures: false,
-            provider: playwright({ launchOptions: { executablePath: '/usr/bin/chromium', args: chromiumArgs } }),
+            // Looked up when the browser starts, so builds and Node-only test runs never need one.
+            provider: playwright({
+              launchOptions: {
+                get executablePath() {
+                  return requireChromium();
+                },
+                args: CHROMIUM_ARGS,
+              },
+            }),
             instances: [{ browser: 'chromium' }],
           },
         },

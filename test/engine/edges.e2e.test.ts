@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OSS from 'ali-oss';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browsers';
 import { startLocalOss, type LocalOss } from '../../src/server/local-oss';
 import type { TokenResponse } from '../../src/shared/token-response';
 import type { Edges } from './harness/edges-harness';
@@ -23,7 +24,6 @@ const ROOT_SECRET = 'e2eRootSecretValue';
 const ROLE_ARN = 'acs:ram::1000000000000000:role/uploader';
 const BUCKET = 'uploads';
 const REGION = 'oss-cn-hangzhou';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 let tempDir: string;
 let oss: LocalOss;
@@ -118,7 +118,7 @@ beforeAll(async () => {
     ],
   });
 
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   page = await browser.newPage();
   page.on('worker', (worker) => workerUrls.push(worker.url()));
   page.on('pageerror', (err) => pageErrors.push(err.message));

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import OSS from 'ali-oss';
 import { createCRC64 } from 'hash-wasm';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browsers';
 import { startLocalOss, type LocalOss } from '../../src/server/local-oss';
 import type { TokenResponse } from '../../src/shared/token-response';
 import { sampleRanges } from '../../src/engine/fingerprint';
@@ -27,7 +28,6 @@ const BUCKET = 'uploads';
 const REGION = 'oss-cn-hangzhou';
 const PREFIX = 'e2e/';
 const MiB = 1024 * 1024;
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const HARNESS = 'test/engine/core-harness/index.html';
 
 interface OssRequest {
@@ -109,7 +109,7 @@ beforeAll(async () => {
   harness = await startHarnessServer({ page: HARNESS, tempDir });
   harnessUrl = harness.pageUrl;
 
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   page = await browser.newPage();
   await page.exposeFunction('assumeRole', assumeRole);
   const ossOrigin = new URL(oss.url).origin;

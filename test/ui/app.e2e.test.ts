@@ -9,6 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { chromiumLaunchOptions } from '../support/browsers';
 import { startAppStack, type AppStack } from './app-stack';
 import { DEFAULT_PART_SIZE } from '../../src/engine/part-plan';
 
@@ -18,10 +19,7 @@ function screenshotPath(name: string): string {
 }
 
 const MiB = 1024 * 1024;
-const CHROMIUM = {
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-};
+const CHROMIUM = chromiumLaunchOptions();
 
 let app: AppStack;
 let browser: Browser;

@@ -4,8 +4,8 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { chromiumLaunchOptions } from '../../support/browsers';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 /**
  * Debian's Chromium, never a downloaded one, with flags that keep background work off the
@@ -29,16 +29,15 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 async function launchAsUser(): Promise<Browser> {
-  const options = {
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  };
-  if (process.getuid?.() !== 0 || !hasSetpriv()) return chromium.launch({ ...options, executablePath: CHROMIUM });
+  const { executablePath, args } = chromiumLaunchOptions();
+  const options = { args };
+  if (process.getuid?.() !== 0 || !hasSetpriv()) return chromium.launch({ ...options, executablePath });
   // Playwright runs one executable with its own arguments, so the capability drop needs a wrapper;
   // once Chromium has replaced the shell, the script is no longer needed.
   const dir = await mkdtemp(join(tmpdir(), 'bench-chromium-'));
   try {
     const wrapper = join(dir, 'chromium');
-    await writeFile(wrapper, `#!/bin/sh\nexec setpriv --inh-caps=-sys_nice --bounding-set=-sys_nice ${CHROMIUM} "$@"\n`);
+    await writeFile(wrapper, `#!/bin/sh\nexec setpriv --inh-caps=-sys_nice --bounding-set=-sys_nice '${executablePath}' "$@"\n`);
     await chmod(wrapper, 0o755);
     return await chromium.launch({ ...options, executablePath: wrapper });
   } finally {

@@ -23,7 +23,6 @@ export const ROLE_ARN = 'acs:ram::1000000000000000:role/uploader';
 export const BUCKET = 'uploads';
 export const REGION = 'oss-cn-hangzhou';
 export const PREFIX = 'rel/';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const HARNESS = 'test/reliability/page/index.html';
 
 /** Credentials the test hands to the page instead of a fresh AssumeRole (one call each). */
@@ -159,10 +158,7 @@ export async function startReliabilityEnv(seed = 1): Promise<ReliabilityEnv> {
   return env;
 }
 
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-}
+export { launchChromium } from '../../support/browsers';
 
 /** Same bytes as the page's `makeFile`. */
 export function expectedBytes(size: number, seed: number): Buffer {

@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
-import { CHROMIUM_ARGS } from './env';
+import { CHROMIUM_ARGS, requireChromium } from '../../support/browsers';
 
 export interface KillableChromium {
   browser: Browser;
@@ -18,7 +18,7 @@ export interface KillableChromium {
 
 export async function launchKillableChromium(profileDir: string): Promise<KillableChromium> {
   const child = spawn(
-    '/usr/bin/chromium',
+    requireChromium(),
     [...CHROMIUM_ARGS, '--headless', '--remote-debugging-port=0', `--user-data-dir=${profileDir}`, 'about:blank'],
     // Its own process group, so the kill reaches the renderers and helpers too.
     { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },

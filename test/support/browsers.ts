@@ -1,0 +1,77 @@
+/**
+ * The one place tests find and start a browser. Chromium is looked for in this order:
+ * 1. `CHROMIUM_PATH` (or `CHROME_PATH`), when set: that file, or a clear error if it is not there;
+ * 2. the usual install locations (Debian/Ubuntu packages, snap, Google Chrome, macOS apps);
+ * 3. Playwright's browser cache (`PLAYWRIGHT_BROWSERS_PATH`, or ~/.cache/ms-playwright), for people
+ *    who installed a browser with `npx playwright install chromium`.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type LaunchOptions } from 'playwright-core';
+
+/** Flags that keep background work (updates, sync, GPU) out of tests; no sandbox for root in containers. */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+const USUAL_CHROMIUM_PATHS = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/snap/bin/chromium',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+  '/opt/google/chrome/chrome',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+];
+
+const INSTALL_HINT = 'install Debian\'s "chromium" package (apt-get install chromium), or set CHROMIUM_PATH to a Chromium or Chrome executable';
+
+export class BrowserNotFoundError extends Error {
+  override name = 'BrowserNotFoundError';
+}
+
+/** The Chromium executable tests use, or null when there is none (see the order above). */
+export function findChromium(env: NodeJS.ProcessEnv = process.env, usualPaths: readonly string[] = USUAL_CHROMIUM_PATHS): string | null {
+  const chosen = env.CHROMIUM_PATH || env.CHROME_PATH;
+  if (chosen) {
+    if (!existsSync(chosen)) throw new BrowserNotFoundError(`CHROMIUM_PATH names ${chosen}, which does not exist: ${INSTALL_HINT}.`);
+    return chosen;
+  }
+  return usualPaths.find((path) => existsSync(path)) ?? fromPlaywrightCache(env);
+}
+
+/** Like findChromium, but a missing browser is a one-line error naming what to install. */
+export function requireChromium(env: NodeJS.ProcessEnv = process.env, usualPaths: readonly string[] = USUAL_CHROMIUM_PATHS): string {
+  const path = findChromium(env, usualPaths);
+  if (path === null) throw new BrowserNotFoundError(`No Chromium found for the browser tests: ${INSTALL_HINT}.`);
+  return path;
+}
+
+/** Launch options every test shares; pass extra ones (headless, a profile) on top. */
+export function chromiumLaunchOptions(): LaunchOptions & { executablePath: string; args: string[] } {
+  return { executablePath: requireChromium(), args: [...CHROMIUM_ARGS] };
+}
+
+export function launchChromium(extra: LaunchOptions = {}): Promise<Browser> {
+  const base = chromiumLaunchOptions();
+  return chromium.launch({ ...base, ...extra, args: [...base.args, ...(extra.args ?? [])] });
+}
+
+function fromPlaywrightCache(env: NodeJS.ProcessEnv): string | null {
+  const cache = env.PLAYWRIGHT_BROWSERS_PATH || join(homedir(), process.platform === 'darwin' ? 'Library/Caches/ms-playwright' : '.cache/ms-playwright');
+  let entries: string[];
+  try {
+    entries = readdirSync(cache);
+  } catch {
+    return null;
+  }
+  // Newest revision first: chromium-1187 before chromium-1161.
+  const revisions = entries.filter((name) => /^chromium-\d+$/.test(name)).sort((a, b) => Number(b.split('-')[1]) - Number(a.split('-')[1]));
+  for (const revision of revisions) {
+    for (const executable of ['chrome-linux/chrome', 'chrome-linux64/chrome', 'chrome-mac/Chromium.app/Contents/MacOS/Chromium']) {
+      const path = join(cache, revision, executable);
+      if (existsSync(path)) return path;
+    }
+  }
+  return null;
+}
