@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, MAX_TIMEOUT_MS, type ConnectionTimeouts } from './http-timeouts';
 
 /**
  * Start-up configuration from environment variables. Two modes:
@@ -19,6 +20,11 @@ export interface Config {
   roleArn: string;
   /** False when BROWSER=none. */
   openBrowser: boolean;
+  /**
+   * Slow and silent clients, for every HTTP server the stack runs (HEADERS_TIMEOUT_MS, default
+   * 30000; IDLE_TIMEOUT_MS, default 60000); see applyConnectionTimeouts.
+   */
+  timeouts: ConnectionTimeouts;
   oss: LocalOssConfig | CloudOssConfig;
 }
 
@@ -73,6 +79,10 @@ export function loadConfig(env: Env, options: { cwd: string }): Config {
   const openBrowser = read('BROWSER')?.toLowerCase() !== 'none';
   const ossEndpoint = read('OSS_ENDPOINT');
   const stsEndpoint = read('STS_ENDPOINT');
+  const timeouts: ConnectionTimeouts = {
+    headersTimeoutMs: parseMilliseconds('HEADERS_TIMEOUT_MS', read('HEADERS_TIMEOUT_MS'), DEFAULT_HEADERS_TIMEOUT_MS),
+    idleTimeoutMs: parseMilliseconds('IDLE_TIMEOUT_MS', read('IDLE_TIMEOUT_MS'), DEFAULT_IDLE_TIMEOUT_MS),
+  };
 
   if (ossEndpoint !== undefined || stsEndpoint !== undefined) {
     if (ossEndpoint === undefined) throw new ConfigError('OSS_ENDPOINT is required when STS_ENDPOINT is set (cloud mode).');
@@ -85,6 +95,7 @@ export function loadConfig(env: Env, options: { cwd: string }): Config {
       region,
       roleArn: parseRoleArn(roleArnValue),
       openBrowser,
+      timeouts,
       oss: {
         mode: 'cloud',
         endpoint: parseUrl('OSS_ENDPOINT', ossEndpoint),
@@ -104,6 +115,7 @@ export function loadConfig(env: Env, options: { cwd: string }): Config {
     region,
     roleArn: parseRoleArn(roleArnValue ?? DEFAULT_ROLE_ARN),
     openBrowser,
+    timeouts,
     oss: {
       mode: 'local',
       port: ossPort,
@@ -119,6 +131,14 @@ function parsePort(name: string, value: string | undefined, fallback: number): n
   const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
   if (!(port >= 0 && port <= 65535)) throw new ConfigError(`${name} must be a port number 0-65535, got "${value}".`);
   return port;
+}
+
+/** A whole number of milliseconds, at least 1 (0 would mean "no limit", which these must not be). */
+function parseMilliseconds(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const ms = /^\d{1,10}$/.test(value) ? Number(value) : NaN;
+  if (!(ms >= 1 && ms <= MAX_TIMEOUT_MS)) throw new ConfigError(`${name} must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, got "${value}".`);
+  return ms;
 }
 
 function parseBucket(value: string): string {

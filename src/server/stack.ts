@@ -79,6 +79,7 @@ function startLocal(config: Config): Promise<LocalOss> {
     roleArn: config.roleArn,
     buckets: [config.bucket],
     region: config.region,
+    timeouts: config.timeouts,
   });
 }
 
