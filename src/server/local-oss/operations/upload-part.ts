@@ -12,7 +12,7 @@ export async function uploadPart(ctx: OperationContext): Promise<void> {
   const { request, bucket, key } = ctx;
   const partNumber = parsePartNumber(queryValue(request, 'partNumber'));
   const uploadId = queryValue(request, 'uploadId') ?? '';
-  bucket.getUpload(uploadId, key); // NoSuchUpload before any byte is read
+  bucket.assertUpload(uploadId, key); // NoSuchUpload before any byte is read
   checkDeclaredLength(request, MAX_SINGLE_BODY_BYTES);
   const expectedMd5Base64 = contentMd5Of(request);
 

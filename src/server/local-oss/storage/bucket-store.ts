@@ -5,25 +5,34 @@ import { OssError } from '../errors';
 import type { BlobStore } from './blob-store';
 import { readJson, unlinkIfPresent, writeJsonAtomic } from './json-file';
 import { KeyedMutex } from './keyed-mutex';
-import type { ObjectRecord, PartRecord, StoredHeaders, UploadRecord } from './records';
+import type { ObjectRecord, PartRecord, StoredHeaders, UploadManifest, UploadRecord } from './records';
 
+/**
+ * What memory holds of an unfinished upload: its id, key and initiation time (for listings and
+ * request checks) and its parts (UploadPart replaces a part by number, ListParts and Complete list
+ * them; reading part files per UploadPart would put a disk read on the hot path). Not its headers:
+ * Initiate may carry up to 8 KB of user metadata, wanted only when Complete builds the object, so
+ * they stay in upload.json and Complete reads them from there. Uploads are not capped in number
+ * (OSS does not cap them either); each one holds a directory and a file on disk, and memory holds
+ * a small share of that: its key (at most 1023 bytes), id and time, and a few hundred bytes per part.
+ */
 interface OpenUpload {
   record: UploadRecord;
   parts: Map<number, PartRecord>;
 }
 
 /** Builds the completed object from the upload's parts, or throws (InvalidPart, EntityTooSmall, …). */
-export type CompleteBuilder = (upload: UploadRecord, parts: ReadonlyMap<number, PartRecord>) => {
+export type CompleteBuilder = (upload: UploadManifest, parts: ReadonlyMap<number, PartRecord>) => {
   object: ObjectRecord;
   usedParts: ReadonlySet<number>;
 };
 
 /**
- * The objects and unfinished uploads of one bucket. Everything is indexed in memory and persisted as
- * one JSON file per object, per upload and per part, so concurrent parts of one upload never write
- * the same file. Layout under the bucket directory:
+ * The objects and unfinished uploads of one bucket. Everything is indexed in memory (uploads without
+ * their headers, see OpenUpload) and persisted as one JSON file per object, per upload and per part,
+ * so concurrent parts of one upload never write the same file. Layout under the bucket directory:
  *   objects/<sha256(key)>.json          ObjectRecord (keys can be any UTF-8; hashing keeps paths safe)
- *   uploads/<uploadId>/upload.json      UploadRecord
+ *   uploads/<uploadId>/upload.json      UploadManifest
  *   uploads/<uploadId>/part-<n>.json    PartRecord
  */
 export class BucketStore {
@@ -105,10 +114,11 @@ export class BucketStore {
   }
 
   async initiateUpload(key: string, headers: StoredHeaders, now: number): Promise<UploadRecord> {
-    const record: UploadRecord = { uploadId: randomBytes(16).toString('hex').toUpperCase(), key, initiated: now, headers };
+    const record: UploadRecord = { uploadId: randomBytes(16).toString('hex').toUpperCase(), key, initiated: now };
+    const manifest: UploadManifest = { ...record, headers };
     const uploadDir = this.#uploadDir(record.uploadId);
     await mkdir(uploadDir, { recursive: true });
-    await writeJsonAtomic(join(uploadDir, 'upload.json'), record, this.#tmpDir);
+    await writeJsonAtomic(join(uploadDir, 'upload.json'), manifest, this.#tmpDir);
     this.#uploads.set(record.uploadId, { record, parts: new Map() });
     return record;
   }
@@ -117,6 +127,11 @@ export class BucketStore {
   getUpload(uploadId: string, key: string): { record: UploadRecord; parts: ReadonlyMap<number, PartRecord> } {
     const upload = this.#openUpload(uploadId, key);
     return { record: upload.record, parts: new Map(upload.parts) };
+  }
+
+  /** NoSuchUpload when unknown or started for another key; nothing copied (UploadPart asks per part). */
+  assertUpload(uploadId: string, key: string): void {
+    this.#openUpload(uploadId, key);
   }
 
   sortedUploads(): UploadRecord[] {
@@ -146,7 +161,9 @@ export class BucketStore {
   async completeUpload(uploadId: string, key: string, build: CompleteBuilder, options: { forbidOverwrite: boolean }): Promise<ObjectRecord> {
     return this.#locks.run(`upload:${uploadId}`, async () => {
       const upload = this.#openUpload(uploadId, key);
-      const { object, usedParts } = build(upload.record, upload.parts);
+      // The headers given at Initiate are needed now only, so only the file holds them.
+      const manifest = await readJson<UploadManifest>(join(this.#uploadDir(uploadId), 'upload.json'));
+      const { object, usedParts } = build(manifest, upload.parts);
       await this.#locks.run(`object:${key}`, async () => {
         const previous = this.#objects.get(key);
         if (previous && options.forbidOverwrite) throw new OssError('FileAlreadyExists');
@@ -207,7 +224,9 @@ export class BucketStore {
 async function loadUpload(uploadDir: string): Promise<OpenUpload | null> {
   const files = await readdir(uploadDir);
   if (!files.includes('upload.json')) return null;
-  const record = await readJson<UploadRecord>(join(uploadDir, 'upload.json'));
+  const manifest = await readJson<UploadManifest>(join(uploadDir, 'upload.json'));
+  // A fresh object: nothing of the parsed manifest (its headers) stays referenced.
+  const record: UploadRecord = { uploadId: manifest.uploadId, key: manifest.key, initiated: manifest.initiated };
   const parts = new Map<number, PartRecord>();
   for (const file of files) {
     if (!/^part-\d+\.json$/.test(file)) continue;

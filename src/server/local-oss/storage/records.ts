@@ -23,11 +23,16 @@ export interface ObjectRecord {
   segments: ObjectSegment[];
 }
 
+/** An unfinished upload as listings show it; all the server keeps in memory about one (see BucketStore). */
 export interface UploadRecord {
   uploadId: string;
   key: string;
   /** ms since epoch */
   initiated: number;
+}
+
+/** `upload.json`: the record plus the object headers given at Initiate, read back only by Complete. */
+export interface UploadManifest extends UploadRecord {
   headers: StoredHeaders;
 }
 
