@@ -3,12 +3,37 @@ import { OssError } from '../errors';
 import type { StoredHeaders } from '../storage/records';
 
 const STORED_HEADERS = ['content-type', 'cache-control', 'content-disposition', 'content-encoding', 'expires'];
+const USER_METADATA_PREFIX = 'x-oss-meta-';
 
-/** Headers of PutObject / InitiateMultipartUpload that GET and HEAD give back. */
+/**
+ * OSS: the user metadata of one object, every `x-oss-meta-*` header name and value together, may
+ * not exceed 8 KB (help topic and EC 0011-00000002). Each upload keeps it on disk; this also bounds
+ * what every object record holds.
+ */
+export const MAX_USER_METADATA_BYTES = 8 * 1024;
+
+/**
+ * Headers of PutObject / InitiateMultipartUpload that GET and HEAD give back. Throws InvalidArgument
+ * when the user metadata is larger than OSS allows; call it before reading a body.
+ */
 export function storedHeadersOf(request: OssRequest): StoredHeaders {
   const stored: StoredHeaders = { 'content-type': 'application/octet-stream' };
+  let metadataBytes = 0;
   for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined && (STORED_HEADERS.includes(name) || name.startsWith('x-oss-meta-'))) stored[name] = value;
+    if (value === undefined) continue;
+    if (name.startsWith(USER_METADATA_PREFIX)) {
+      // Node decodes header bytes as latin1, one character per byte: lengths are bytes on the wire.
+      metadataBytes += name.length + value.length;
+      stored[name] = value;
+    } else if (STORED_HEADERS.includes(name)) {
+      stored[name] = value;
+    }
+  }
+  if (metadataBytes > MAX_USER_METADATA_BYTES) {
+    // OSS documents this case by its EC only, not its Code; InvalidArgument is the nearest code here.
+    throw new OssError('InvalidArgument', `The user metadata (x-oss-meta-* header names and values) is ${metadataBytes} bytes; at most ${MAX_USER_METADATA_BYTES} are allowed.`, {
+      EC: '0011-00000002',
+    });
   }
   return stored;
 }

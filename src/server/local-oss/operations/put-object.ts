@@ -10,6 +10,7 @@ export async function putObject(ctx: OperationContext): Promise<void> {
   checkDeclaredLength(request, MAX_SINGLE_BODY_BYTES);
   const expectedMd5Base64 = contentMd5Of(request);
   const forbidOverwrite = forbidsOverwrite(request);
+  const headers = storedHeadersOf(request);
   // Fail before reading the body when we already know; the commit checks again under the key lock.
   if (forbidOverwrite && bucket.getObject(key)) throw new OssError('FileAlreadyExists');
 
@@ -21,7 +22,7 @@ export async function putObject(ctx: OperationContext): Promise<void> {
     crc64: received.crc64,
     lastModified: ctx.now(),
     type: 'Normal',
-    headers: storedHeadersOf(request),
+    headers,
     segments: [{ blob: received.blob, size: received.size }],
   };
   await bucket.putObject(object, { forbidOverwrite });
