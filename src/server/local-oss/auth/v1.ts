@@ -3,7 +3,7 @@ import { OssError } from '../errors';
 import { resolveCredentials } from './credentials';
 import { assertNotExpired, assertWithinSkew, parseHttpDate } from './request-time';
 import { safeEqual } from './safe-equal';
-import { header, queryValue, signatureMismatch } from './request-parts';
+import { header, headerBytes, joinLines, queryValue, signatureMismatch, textBytes, trimHeaderValue } from './request-parts';
 import type { AuthContext, AuthRequest, Principal } from './types';
 
 /**
@@ -25,21 +25,23 @@ const SUB_RESOURCES = new Set([
 
 /**
  * `VERB \n Content-MD5 \n Content-Type \n Date \n CanonicalizedOSSHeaders CanonicalizedResource`, with
- * `dateLine` being the Date header, the `x-oss-date` value, or a presigned URL's Expires.
+ * `dateLine` being the Date header, the `x-oss-date` value, or a presigned URL's Expires. Bytes, not
+ * text: header values are signed as the bytes that arrived (non-ASCII metadata included), the
+ * resource as UTF-8.
  */
-export function v1StringToSign(req: AuthRequest, dateLine: string): string {
+export function v1StringToSign(req: AuthRequest, dateLine: string): Buffer {
   const ossHeaders = Object.entries(req.headers)
     .filter((entry): entry is [string, string] => entry[0].startsWith('x-oss-') && entry[1] !== undefined)
     .sort(([a], [b]) => byCodeUnits(a, b))
-    .map(([name, value]) => `${name}:${value.trim()}`);
-  return [
-    req.method,
-    header(req, 'content-md5') ?? '',
-    header(req, 'content-type') ?? '',
-    dateLine,
+    .map(([name, value]) => headerBytes(`${name}:${trimHeaderValue(value)}`));
+  return joinLines([
+    textBytes(req.method),
+    headerBytes(header(req, 'content-md5') ?? ''),
+    headerBytes(header(req, 'content-type') ?? ''),
+    headerBytes(dateLine),
     ...ossHeaders,
-    v1CanonicalizedResource(req),
-  ].join('\n');
+    textBytes(v1CanonicalizedResource(req)),
+  ]);
 }
 
 /** `/bucket/key` with the decoded key, then the sub-resources sorted by name, `name` alone when empty. */
@@ -52,8 +54,8 @@ export function v1CanonicalizedResource(req: AuthRequest): string {
   return subResources.length > 0 ? `${path}?${subResources.join('&')}` : path;
 }
 
-export function v1Signature(secret: string, stringToSign: string): string {
-  return createHmac('sha1', secret).update(stringToSign, 'utf8').digest('base64');
+export function v1Signature(secret: string, stringToSign: Buffer): string {
+  return createHmac('sha1', secret).update(stringToSign).digest('base64');
 }
 
 /** `Authorization: OSS {AccessKeyId}:{Signature}` */
@@ -78,7 +80,7 @@ export function verifyV1Header(req: AuthRequest, authorization: string, ctx: Aut
   const dateLines = [...new Set([date, ossDate].filter((value): value is string => value !== undefined))];
   const candidates = dateLines.map((line) => v1StringToSign(req, line));
   if (candidates.some((candidate) => safeEqual(signature, v1Signature(secret, candidate)))) return principal;
-  throw signatureMismatch(candidates[0] ?? '', accessKeyId, signature);
+  throw signatureMismatch(candidates[0] ?? Buffer.alloc(0), accessKeyId, signature, {}, { withBytes: true });
 }
 
 /** `?OSSAccessKeyId=…&Expires=…&Signature=…[&security-token=…]` */
@@ -98,7 +100,7 @@ export function verifyV1Query(req: AuthRequest, ctx: AuthContext): Principal {
   const { principal, secret } = resolveCredentials(accessKeyId, queryValue(req, 'security-token'), ctx);
   const stringToSign = v1StringToSign(req, expires);
   if (safeEqual(signature, v1Signature(secret, stringToSign))) return principal;
-  throw signatureMismatch(stringToSign, accessKeyId, signature);
+  throw signatureMismatch(stringToSign, accessKeyId, signature, {}, { withBytes: true });
 }
 
 function byCodeUnits(a: string, b: string): number {

@@ -3,7 +3,7 @@ import { OssError } from '../errors';
 import { resolveCredentials } from './credentials';
 import { percentEncode } from './percent-encode';
 import { assertNotExpired, assertWithinSkew, parseIsoBasic } from './request-time';
-import { header, queryValue, signatureMismatch } from './request-parts';
+import { header, headerBytes, joinLines, queryValue, signatureMismatch, textBytes, trimHeaderValue } from './request-parts';
 import { safeEqual } from './safe-equal';
 import type { AuthContext, AuthRequest, Principal } from './types';
 
@@ -56,29 +56,32 @@ function canonicalUri(req: AuthRequest): string {
   return percentEncode(path, true);
 }
 
-/** content-type, content-md5, every x-oss-* header and the AdditionalHeaders, `name:value\n` sorted. */
-function canonicalHeaders(req: AuthRequest, additional: string[]): string {
+/**
+ * content-type, content-md5, every x-oss-* header and the AdditionalHeaders, `name:value\n` sorted,
+ * values as the bytes that arrived.
+ */
+function canonicalHeaders(req: AuthRequest, additional: string[]): Buffer {
   const names = new Set(additional);
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined && (name === 'content-type' || name === 'content-md5' || name.startsWith('x-oss-'))) names.add(name);
   }
-  return [...names]
-    .sort()
-    .map((name) => `${name}:${(req.headers[name] ?? '').trim()}\n`)
-    .join('');
-}
-
-export function v4CanonicalRequests(req: AuthRequest, queryPairs: Array<[string, string]>, additional: string[]): string[] {
-  const hashedPayload = header(req, 'x-oss-content-sha256') ?? 'UNSIGNED-PAYLOAD';
-  const uri = canonicalUri(req);
-  const headers = canonicalHeaders(req, additional);
-  return canonicalQueries(queryPairs).map((query) =>
-    [req.method, uri, query, headers, additional.join(';'), hashedPayload].join('\n'),
+  return Buffer.concat(
+    [...names].sort().map((name) => headerBytes(`${name}:${trimHeaderValue(req.headers[name] ?? '')}\n`)),
   );
 }
 
-export function v4StringToSign(isoDateTime: string, scope: Scope, canonicalRequest: string): string {
-  const hash = createHash('sha256').update(canonicalRequest, 'utf8').digest('hex');
+/** The canonical request variants (see canonicalQueries), as the bytes that are hashed. */
+export function v4CanonicalRequests(req: AuthRequest, queryPairs: Array<[string, string]>, additional: string[]): Buffer[] {
+  const hashedPayload = headerBytes(header(req, 'x-oss-content-sha256') ?? 'UNSIGNED-PAYLOAD');
+  const uri = textBytes(canonicalUri(req));
+  const headers = canonicalHeaders(req, additional);
+  return canonicalQueries(queryPairs).map((query) =>
+    joinLines([textBytes(req.method), uri, textBytes(query), headers, textBytes(additional.join(';')), hashedPayload]),
+  );
+}
+
+export function v4StringToSign(isoDateTime: string, scope: Scope, canonicalRequest: Buffer): string {
+  const hash = createHash('sha256').update(canonicalRequest).digest('hex');
   return [ALGORITHM, isoDateTime, `${scope.date}/${scope.region}/oss/${TERMINATOR}`, hash].join('\n');
 }
 
@@ -118,7 +121,7 @@ function verifySignature(req: AuthRequest, ctx: AuthContext, claim: V4Claim): Pr
   const requests = v4CanonicalRequests(req, claim.queryPairs, claim.additionalHeaders);
   const stringsToSign = requests.map((request) => v4StringToSign(isoDateTime, scope, request));
   if (stringsToSign.some((candidate) => safeEqual(claim.signature, v4Signature(secret, scope, candidate)))) return principal;
-  throw signatureMismatch(stringsToSign[0] ?? '', scope.accessKeyId, claim.signature, { CanonicalRequest: requests[0] ?? '' });
+  throw signatureMismatch(textBytes(stringsToSign[0] ?? ''), scope.accessKeyId, claim.signature, { CanonicalRequest: requests[0] ?? Buffer.alloc(0) });
 }
 
 /** `Authorization: OSS4-HMAC-SHA256 Credential=…[,AdditionalHeaders=…],Signature=…` */

@@ -38,6 +38,8 @@ export interface ClientOptions {
   stsToken?: string;
   authorizationV4?: boolean;
   region?: string;
+  /** ali-oss `headerEncoding`: 'latin1' sends header values as their UTF-8 bytes. */
+  headerEncoding?: 'utf-8' | 'latin1';
 }
 
 /** A path-style ali-oss client for `examplebucket` whose requests never leave the process. */
@@ -69,6 +71,7 @@ export function capturingClient(options: ClientOptions): { client: OSS; lastRequ
         }
       : {}),
     ...(options.authorizationV4 ? { authorizationV4: true } : {}),
+    ...(options.headerEncoding ? { headerEncoding: options.headerEncoding } : {}),
     urllib,
   } as OSS.Options);
   return {
