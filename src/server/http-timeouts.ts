@@ -53,6 +53,8 @@ interface Exchange {
  *   an fsync, a Complete assembling thousands of parts). A 'timeout' listener replaces that: it
  *   closes the connection only when the client is the one that stalled, and otherwise waits again.
  * - `keepAliveTimeout` (Node default 5 s) still closes idle connections between requests.
+ * - Upgraded connections (WebSocket, such as Vite's hot reload) leave Node's HTTP handling and are
+ *   not timed out here; their protocol keeps them alive.
  *
  * A GET read slowly by its client: the response is written with backpressure, so the server waits
  * for the client's TCP window. Each chunk the kernel takes resets the timer, so a client reading

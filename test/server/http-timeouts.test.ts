@@ -113,4 +113,21 @@ describe('applyConnectionTimeouts', () => {
     await expect.poll(client.text, { timeout: WITHIN_MS }).toMatch(/\r\n\r\nab$/);
     expect(client.closed()).toBe(false);
   });
+
+  it('leaves an upgraded connection (WebSocket) alone however long it is quiet', async () => {
+    const port = await serve((_req, res) => res.end());
+    let upgraded: Socket | undefined;
+    servers[0]!.on('upgrade', (_req, socket: Socket) => {
+      upgraded = socket;
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+    });
+    const client = await open(port);
+    client.socket.write('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+    await expect.poll(client.text, { timeout: WITHIN_MS }).toMatch(/^HTTP\/1\.1 101 /);
+    await sleep(5 * LIMITS.idleTimeoutMs);
+    expect(client.closed()).toBe(false);
+    // Node's server.close() does not end upgraded connections.
+    upgraded?.destroy();
+    client.socket.destroy();
+  });
 });
