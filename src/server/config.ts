@@ -21,8 +21,8 @@ export interface Config {
   /** False when BROWSER=none. */
   openBrowser: boolean;
   /**
-   * Slow and silent clients, for every HTTP server the stack runs (HEADERS_TIMEOUT_MS, default
-   * 30000; IDLE_TIMEOUT_MS, default 60000); see applyConnectionTimeouts.
+   * Slow and silent clients (HEADERS_TIMEOUT_MS, default 30000; IDLE_TIMEOUT_MS, default 60000):
+   * the limits for the stack's HTTP servers, see applyConnectionTimeouts and docs/local-oss-limits.md.
    */
   timeouts: ConnectionTimeouts;
   oss: LocalOssConfig | CloudOssConfig;
