@@ -8,8 +8,10 @@ import { listPage, nameEncoder, parseMax } from './listing';
 const MAX_UPLOADS = 1000;
 
 /**
- * `GET /?uploads`: unfinished uploads ordered by key, then initiation time. `key-marker` skips
- * keys up to it; with `upload-id-marker` the uploads of that key after the given one are kept.
+ * `GET /?uploads`: unfinished uploads ordered by key, then by UploadId (both byte order), as OSS
+ * documents. `key-marker` alone keeps keys after it; with `upload-id-marker` it also keeps the
+ * uploads of the marker key whose UploadId is greater than the marker. `upload-id-marker` without
+ * `key-marker` is ignored.
  */
 export async function listMultipartUploads(ctx: OperationContext): Promise<void> {
   const query = (name: string): string => queryValue(ctx.request, name) ?? '';
@@ -17,10 +19,13 @@ export async function listMultipartUploads(ctx: OperationContext): Promise<void>
   const maxUploads = parseMax('max-uploads', queryValue(ctx.request, 'max-uploads'), MAX_UPLOADS, MAX_UPLOADS);
   const keyMarker = query('key-marker');
   const uploadIdMarker = query('upload-id-marker');
-  const page = listPage(uploadsAfterMarker(ctx.bucket.sortedUploads(), keyMarker, uploadIdMarker), (upload) => upload.key, {
+  const sorted = [...ctx.bucket.sortedUploads()].sort((a, b) => compareUtf8(a.key, b.key) || compareUtf8(a.uploadId, b.uploadId));
+  const withIdMarker = keyMarker !== '' && uploadIdMarker !== '';
+  const page = listPage(withIdMarker ? uploadsAfter(sorted, keyMarker, uploadIdMarker) : sorted, (upload) => upload.key, {
     prefix: query('prefix'),
     delimiter: query('delimiter'),
-    after: '',
+    // Without an id marker the key marker works like ListObjects' marker, common prefixes included.
+    after: withIdMarker ? '' : keyMarker,
     max: maxUploads,
   });
   // The id marker pairs with the key marker only when the page ended on an upload, not a common prefix.
@@ -41,10 +46,10 @@ export async function listMultipartUploads(ctx: OperationContext): Promise<void>
   });
 }
 
-function uploadsAfterMarker(sorted: UploadRecord[], keyMarker: string, uploadIdMarker: string): UploadRecord[] {
-  if (keyMarker === '') return sorted;
-  const markerIndex = uploadIdMarker === '' ? -1 : sorted.findIndex((upload) => upload.key === keyMarker && upload.uploadId === uploadIdMarker);
-  // Sorted by key first, so everything after the marker upload is its key's later uploads, then later keys.
-  if (markerIndex !== -1) return sorted.slice(markerIndex + 1);
-  return sorted.filter((upload) => compareUtf8(upload.key, keyMarker) > 0);
+/** Uploads of keys after `keyMarker`, and those of `keyMarker` itself with an UploadId after `uploadIdMarker`. */
+function uploadsAfter(sorted: UploadRecord[], keyMarker: string, uploadIdMarker: string): UploadRecord[] {
+  return sorted.filter((upload) => {
+    const byKey = compareUtf8(upload.key, keyMarker);
+    return byKey > 0 || (byKey === 0 && compareUtf8(upload.uploadId, uploadIdMarker) > 0);
+  });
 }
