@@ -149,9 +149,9 @@ function preconditionsHold(ctx: OperationContext, object: ObjectRecord): boolean
     return Number.isNaN(ms) ? null : Math.floor(ms / 1000);
   };
   const ifMatch = headers['if-match'];
-  if (ifMatch !== undefined && !etagListMatches(ifMatch, object.etag)) throw new OssError('PreconditionFailed');
+  if (ifMatch !== undefined && !etagListMatches(ifMatch, object.etag)) throw preconditionFailed('If-Match');
   const unmodifiedSince = sinceSeconds(headers['if-unmodified-since']);
-  if (unmodifiedSince !== null && modifiedSeconds > unmodifiedSince) throw new OssError('PreconditionFailed');
+  if (unmodifiedSince !== null && modifiedSeconds > unmodifiedSince) throw preconditionFailed('If-Unmodified-Since');
   const ifNoneMatch = headers['if-none-match'];
   const modifiedSince = sinceSeconds(headers['if-modified-since']);
   if ((ifNoneMatch !== undefined && etagListMatches(ifNoneMatch, object.etag)) || (modifiedSince !== null && modifiedSeconds <= modifiedSince)) {
@@ -159,6 +159,15 @@ function preconditionsHold(ctx: OperationContext, object: ObjectRecord): boolean
     return false;
   }
   return true;
+}
+
+/**
+ * OSS names the failed condition in a `<Condition>` element after the standard message; ali-oss
+ * appends it, so the error reads "At least one of the pre-conditions you specified did not hold.
+ * (condition: If-Unmodified-Since)", as ali-oss's tests against OSS expect.
+ */
+function preconditionFailed(condition: 'If-Match' | 'If-Unmodified-Since'): OssError {
+  return new OssError('PreconditionFailed', undefined, { Condition: condition });
 }
 
 function etagListMatches(list: string, etag: string): boolean {
