@@ -106,6 +106,7 @@ async function startApp(
     port: config.port,
     tokenApp,
     uploadOrigins: uploadOrigins(config, ossUrl),
+    timeouts: config.timeouts,
     pages:
       pagesOptions.pages === 'dev'
         ? { kind: 'dev', root: PROJECT_ROOT, dataDir: config.dataDir, ...(pagesOptions.cacheDir ? { cacheDir: pagesOptions.cacheDir } : {}) }
