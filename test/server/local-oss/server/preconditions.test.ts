@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type OSS from 'ali-oss';
 import { failureOf, startHarness, type Harness } from './harness';
 
 let harness: Harness;
@@ -27,7 +28,7 @@ describe('412 PreconditionFailed names the condition, as OSS does', () => {
   });
 
   it('HEAD carries the same error, Condition included, in x-oss-err', async () => {
-    const url = harness.client().signatureUrl('conditions/a.txt', { method: 'HEAD' });
+    const url = harness.client().signatureUrl('conditions/a.txt', { method: 'HEAD' } as unknown as OSS.SignatureUrlOptions);
     const response = await fetch(url, { method: 'HEAD', headers: { 'If-Unmodified-Since': LAST_YEAR } });
     expect(response.status).toBe(412);
     const xml = Buffer.from(response.headers.get('x-oss-err') ?? '', 'base64').toString('utf8');
