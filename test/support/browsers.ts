@@ -4,11 +4,19 @@
  * 2. the usual install locations (Debian/Ubuntu packages, snap, Google Chrome, macOS apps);
  * 3. Playwright's browser cache (`PLAYWRIGHT_BROWSERS_PATH`, or ~/.cache/ms-playwright), for people
  *    who installed a browser with `npx playwright install chromium`.
+ *
+ * Firefox (driven by puppeteer-core over WebDriver BiDi) the same way:
+ * 1. `FIREFOX_PATH`, when set: that file, or a clear error if it is not there;
+ * 2. the usual install locations (Debian's firefox-esr, other distributions' firefox, snap, macOS);
+ * 3. puppeteer's browser cache (`PUPPETEER_CACHE_DIR`, or ~/.cache/puppeteer), for people who
+ *    installed one with `npx @puppeteer/browsers install firefox`. Playwright's Firefox is a patched
+ *    build for Playwright's own protocol, so its cache is not searched.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type LaunchOptions } from 'playwright-core';
+import type { Browser as PuppeteerBrowser, LaunchOptions as PuppeteerLaunchOptions } from 'puppeteer-core';
 
 /** Flags that keep background work (updates, sync, GPU) out of tests; no sandbox for root in containers. */
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -74,4 +82,74 @@ function fromPlaywrightCache(env: NodeJS.ProcessEnv): string | null {
     }
   }
   return null;
+}
+
+const USUAL_FIREFOX_PATHS = [
+  '/usr/bin/firefox-esr',
+  '/usr/bin/firefox',
+  '/snap/bin/firefox',
+  '/usr/lib/firefox-esr/firefox-esr',
+  '/usr/lib/firefox/firefox',
+  '/Applications/Firefox.app/Contents/MacOS/firefox',
+];
+
+const FIREFOX_INSTALL_HINT = 'install Debian\'s "firefox-esr" package (apt-get install firefox-esr), or set FIREFOX_PATH to a Firefox executable';
+
+/** The Firefox executable tests use, or null when there is none (see the order at the top). */
+export function findFirefox(env: NodeJS.ProcessEnv = process.env, usualPaths: readonly string[] = USUAL_FIREFOX_PATHS): string | null {
+  const chosen = env.FIREFOX_PATH;
+  if (chosen) {
+    if (!existsSync(chosen)) throw new BrowserNotFoundError(`FIREFOX_PATH names ${chosen}, which does not exist: ${FIREFOX_INSTALL_HINT}.`);
+    return chosen;
+  }
+  return usualPaths.find((path) => existsSync(path)) ?? fromPuppeteerCache(env);
+}
+
+/** Like findFirefox, but a missing browser is a one-line error naming what to install. */
+export function requireFirefox(env: NodeJS.ProcessEnv = process.env, usualPaths: readonly string[] = USUAL_FIREFOX_PATHS): string {
+  const path = findFirefox(env, usualPaths);
+  if (path === null) throw new BrowserNotFoundError(`No Firefox found for the Firefox tests: ${FIREFOX_INSTALL_HINT}.`);
+  return path;
+}
+
+/** Launch options every Firefox test shares: headless, over WebDriver BiDi. Pass `userDataDir` for a profile that outlives the browser. */
+export function firefoxLaunchOptions(): PuppeteerLaunchOptions & { executablePath: string } {
+  return { browser: 'firefox', protocol: 'webDriverBiDi', executablePath: requireFirefox(), headless: true };
+}
+
+/** puppeteer-core is loaded only here, so the Vite config (which imports this file) stays light. */
+export async function launchFirefox(extra: PuppeteerLaunchOptions = {}): Promise<PuppeteerBrowser> {
+  const { default: puppeteer } = await import('puppeteer-core');
+  return puppeteer.launch({ ...firefoxLaunchOptions(), ...extra });
+}
+
+function fromPuppeteerCache(env: NodeJS.ProcessEnv): string | null {
+  const cache = join(env.PUPPETEER_CACHE_DIR || join(homedir(), '.cache', 'puppeteer'), 'firefox');
+  let entries: string[];
+  try {
+    entries = readdirSync(cache);
+  } catch {
+    return null;
+  }
+  // Folders are <platform>-<channel>_<version>, e.g. linux-stable_140.0.4 or linux-nightly_143.0a1; newest first.
+  const builds = entries.filter((name) => /^[a-z0-9_]+-[a-z]+_\d[\w.]*$/.test(name)).sort((a, b) => compareVersions(versionOf(b), versionOf(a)));
+  for (const build of builds) {
+    for (const executable of ['firefox/firefox', 'Firefox.app/Contents/MacOS/firefox']) {
+      const path = join(cache, build, executable);
+      if (existsSync(path)) return path;
+    }
+  }
+  return null;
+}
+
+function versionOf(build: string): number[] {
+  return build.slice(build.lastIndexOf('_') + 1).split('.').map((part) => parseInt(part, 10) || 0);
+}
+
+function compareVersions(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i += 1) {
+    const difference = (a[i] ?? 0) - (b[i] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
 }
