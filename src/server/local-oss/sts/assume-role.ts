@@ -6,7 +6,7 @@ import type { Policy } from '../policy/types';
 import { StsError } from './errors';
 import { RecentNonces } from './recent-nonces';
 import { rpcSignature, rpcStringToSign } from './rpc-signature';
-import { STS_ACCESS_KEY_PREFIX, issueStsCredentials } from './token';
+import { STS_ACCESS_KEY_PREFIX, deriveStsSecret, issueStsCredentials, readSecurityToken } from './token';
 
 export interface StsContext extends Pick<AuthContext, 'rootAccessKeyId' | 'rootAccessKeySecret' | 'tokenSecret' | 'roles' | 'now'> {
   /** Accepted distance between the request Timestamp and the server clock; default 15 min. */
@@ -42,8 +42,10 @@ const defaultNonces = new WeakMap<StsContext, RecentNonces>();
 
 /**
  * The STS AssumeRole RPC endpoint, framework-free: parameters from the query string and from an
- * `application/x-www-form-urlencoded` body, answers in the STS JSON shapes. Only the root key may
- * call it (unlike real STS, where the root account may not assume roles).
+ * `application/x-www-form-urlencoded` body, answers in the STS JSON shapes. The root key may call it
+ * (unlike real STS, where the root account may not assume roles), and so may temporary credentials
+ * this STS issued, with their `SecurityToken` parameter (role chaining, as Alibaba Cloud STS accepts
+ * from a Function Compute, ECS or RRSA role).
  */
 export function handleStsRequest(req: StsHttpRequest, ctx: StsContext): StsHttpResponse {
   const requestId = randomUUID().toUpperCase();
@@ -122,16 +124,13 @@ function collectParameters(req: StsHttpRequest): Map<string, string> {
 /** Caller key, then signature, then time and nonce: a nonce is only consumed by a correctly signed request. */
 function authenticateCaller(method: string, params: ReadonlyMap<string, string>, ctx: StsContext): void {
   const accessKeyId = params.get('AccessKeyId') ?? '';
-  if (accessKeyId.startsWith(STS_ACCESS_KEY_PREFIX)) {
-    throw new StsError('NoPermission', 'Temporary (STS) credentials may not call AssumeRole.');
-  }
-  if (accessKeyId !== ctx.rootAccessKeyId) throw new StsError('InvalidAccessKeyId.NotFound');
+  const callerSecret = callerSecretFor(accessKeyId, params.get('SecurityToken'), ctx);
   if (params.get('SignatureMethod') !== 'HMAC-SHA1' || params.get('SignatureVersion') !== '1.0') {
     throw new StsError('InvalidParameter', 'Only SignatureMethod=HMAC-SHA1 with SignatureVersion=1.0 is supported.');
   }
 
   const stringToSign = rpcStringToSign(method, params);
-  if (!safeEqual(params.get('Signature') ?? '', rpcSignature(ctx.rootAccessKeySecret, stringToSign))) {
+  if (!safeEqual(params.get('Signature') ?? '', rpcSignature(callerSecret, stringToSign))) {
     throw new StsError(
       'SignatureDoesNotMatch',
       `Specified signature is not matched with our calculation. server string to sign is:${stringToSign}`,
@@ -149,6 +148,27 @@ function authenticateCaller(method: string, params: ReadonlyMap<string, string>,
   if (!nonces.claim(`${accessKeyId}:${params.get('SignatureNonce') ?? ''}`, now, requestTime + maxSkewMs)) {
     throw new StsError('SignatureNonceUsed');
   }
+}
+
+/**
+ * The secret the request must be signed with: the root key's, or for an `STS.` key the one derived
+ * from it, once its `SecurityToken` (also a signed parameter) proves this STS issued the pair and it
+ * has not expired. A token on the root key is refused, as OSS refuses it.
+ */
+function callerSecretFor(accessKeyId: string, securityToken: string | undefined, ctx: StsContext): string {
+  if (!accessKeyId.startsWith(STS_ACCESS_KEY_PREFIX)) {
+    if (accessKeyId !== ctx.rootAccessKeyId) throw new StsError('InvalidAccessKeyId.NotFound');
+    if (securityToken !== undefined) throw new StsError('InvalidSecurityToken.MismatchWithAccessKey');
+    return ctx.rootAccessKeySecret;
+  }
+  if (securityToken === undefined || securityToken === '') {
+    throw new StsError('NoPermission', 'Temporary (STS) credentials need their SecurityToken parameter to call AssumeRole.');
+  }
+  const claims = readSecurityToken(securityToken, ctx.tokenSecret);
+  if (!claims) throw new StsError('InvalidSecurityToken.Malformed');
+  if (claims.accessKeyId !== accessKeyId) throw new StsError('InvalidSecurityToken.MismatchWithAccessKey');
+  if (claims.expiresAt <= ctx.now()) throw new StsError('InvalidSecurityToken.Expired');
+  return deriveStsSecret(accessKeyId, ctx.tokenSecret);
 }
 
 function parsePolicy(text: string): Policy {

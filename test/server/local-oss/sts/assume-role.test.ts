@@ -59,10 +59,10 @@ async function failure(call: Promise<unknown>): Promise<{ code: string; status: 
 }
 
 /** A request signed by ali-oss's own STS signer, sent as-is (for replays and hand-made parameters). */
-async function sendSigned(params: Record<string, string>, init: { method?: 'GET' | 'POST' } = {}) {
+async function sendSigned(params: Record<string, string>, init: { method?: 'GET' | 'POST'; secret?: string } = {}) {
   const signer = sts() as unknown as { _getSignature(method: string, params: Record<string, string>, secret: string): string };
   const method = init.method ?? 'POST';
-  const signed = { ...params, Signature: signer._getSignature(method, params, ROOT_SECRET) };
+  const signed = { ...params, Signature: signer._getSignature(method, params, init.secret ?? ROOT_SECRET) };
   const response = method === 'POST'
     ? await fetch(endpoint, { method, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: stringify(signed) })
     : await fetch(`${endpoint}?${stringify(signed)}`);
@@ -133,7 +133,7 @@ describe('AssumeRole through ali-oss STS', () => {
     expect(await failure(sts('LTAIunknown', 'x').assumeRole(ROLE_ARN))).toMatchObject({ code: 'InvalidAccessKeyId.NotFound', status: 404 });
   });
 
-  it('STS credentials may not call AssumeRole → NoPermission (403)', async () => {
+  it('STS credentials without their SecurityToken may not call AssumeRole → NoPermission (403)', async () => {
     const { credentials } = await sts().assumeRole(ROLE_ARN);
     expect(await failure(sts(credentials.AccessKeyId, credentials.AccessKeySecret).assumeRole(ROLE_ARN))).toMatchObject({ code: 'NoPermission', status: 403 });
   });
@@ -196,5 +196,62 @@ describe('AssumeRole wire details', () => {
     });
     expect(response.status).toBe(413);
     expect(await response.json()).toMatchObject({ Code: 'RequestTooLarge' });
+  });
+});
+
+describe('AssumeRole signed with temporary credentials (role chaining)', () => {
+  async function issued() {
+    const { credentials } = await sts().assumeRole(ROLE_ARN, undefined, 900, 'fc-function');
+    return credentials as { AccessKeyId: string; AccessKeySecret: string; SecurityToken: string };
+  }
+  const chained = (caller: { AccessKeyId: string; SecurityToken: string }, overrides: Record<string, string> = {}) =>
+    baseParams({ AccessKeyId: caller.AccessKeyId, SecurityToken: caller.SecurityToken, RoleSessionName: 'u-alice', ...overrides });
+
+  it('issues new credentials for an STS key signed with its secret and carrying its SecurityToken', async () => {
+    const caller = await issued();
+    const { status, json } = await sendSigned(chained(caller), { secret: caller.AccessKeySecret });
+    expect(status).toBe(200);
+    const credentials = json.Credentials as Record<string, string>;
+    expect(credentials.AccessKeyId).toMatch(/^STS\./);
+    expect(credentials.AccessKeyId).not.toBe(caller.AccessKeyId);
+    expect(json.AssumedRoleUser).toMatchObject({ Arn: `${ROLE_ARN}/u-alice` });
+  });
+
+  it('also over GET with query parameters', async () => {
+    const caller = await issued();
+    const { status } = await sendSigned(chained(caller, { Timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }), { method: 'GET', secret: caller.AccessKeySecret });
+    expect(status).toBe(200);
+  });
+
+  it("another key's SecurityToken → InvalidSecurityToken.MismatchWithAccessKey", async () => {
+    const [caller, other] = [await issued(), await issued()];
+    const { status, json } = await sendSigned(chained({ AccessKeyId: caller.AccessKeyId, SecurityToken: other.SecurityToken }), { secret: caller.AccessKeySecret });
+    expect({ status, code: json.Code }).toEqual({ status: 400, code: 'InvalidSecurityToken.MismatchWithAccessKey' });
+  });
+
+  it('a tampered SecurityToken → InvalidSecurityToken.Malformed', async () => {
+    const caller = await issued();
+    const tampered = `${caller.SecurityToken.slice(0, -2)}xx`;
+    const { json } = await sendSigned(chained({ ...caller, SecurityToken: tampered }), { secret: caller.AccessKeySecret });
+    expect(json.Code).toBe('InvalidSecurityToken.Malformed');
+  });
+
+  it('an expired SecurityToken → InvalidSecurityToken.Expired', async () => {
+    const caller = await issued();
+    clockOffset = 16 * MIN;
+    const { json } = await sendSigned(chained(caller, { Timestamp: new Date(Date.now() + clockOffset).toISOString() }), { secret: caller.AccessKeySecret });
+    expect(json.Code).toBe('InvalidSecurityToken.Expired');
+  });
+
+  it('the right token but the wrong secret → SignatureDoesNotMatch', async () => {
+    const caller = await issued();
+    const { json } = await sendSigned(chained(caller), { secret: ROOT_SECRET });
+    expect(json.Code).toBe('SignatureDoesNotMatch');
+  });
+
+  it('a SecurityToken on the root key → InvalidSecurityToken.MismatchWithAccessKey', async () => {
+    const caller = await issued();
+    const { json } = await sendSigned(baseParams({ SecurityToken: caller.SecurityToken }));
+    expect(json.Code).toBe('InvalidSecurityToken.MismatchWithAccessKey');
   });
 });
