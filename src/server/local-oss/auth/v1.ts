@@ -10,7 +10,7 @@ import type { AuthContext, AuthRequest, Principal } from './types';
  * Query parameters that are part of the V1 CanonicalizedResource. Everything else (prefix, marker,
  * max-keys, …) is unsigned, exactly as ali-oss passes it outside `subres`.
  */
-const SUB_RESOURCES = new Set([
+export const V1_SUB_RESOURCES: ReadonlySet<string> = new Set([
   'acl', 'uploads', 'location', 'cors', 'logging', 'website', 'referer', 'lifecycle', 'delete', 'append',
   'tagging', 'objectMeta', 'uploadId', 'partNumber', 'security-token', 'position', 'img', 'style', 'styleName',
   'replication', 'replicationProgress', 'replicationLocation', 'cname', 'bucketInfo', 'comp', 'qos', 'live',
@@ -48,7 +48,7 @@ export function v1StringToSign(req: AuthRequest, dateLine: string): Buffer {
 export function v1CanonicalizedResource(req: AuthRequest): string {
   const path = req.bucket ? `/${req.bucket}/${req.key ?? ''}` : `/${req.key ?? ''}`;
   const subResources = req.query
-    .filter(([name]) => SUB_RESOURCES.has(name))
+    .filter(([name]) => V1_SUB_RESOURCES.has(name))
     .sort(([a], [b]) => byCodeUnits(a, b))
     .map(([name, value]) => (value === '' ? name : `${name}=${value}`));
   return subResources.length > 0 ? `${path}?${subResources.join('&')}` : path;

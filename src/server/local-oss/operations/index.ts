@@ -1,6 +1,5 @@
-import type { OssOperation } from '../auth';
 import { OssError } from '../errors';
-import { hasQueryParam, type OssRequest } from '../request';
+import type { OssRequest } from '../request';
 import { abortMultipartUpload } from './abort-multipart-upload';
 import { completeMultipartUpload } from './complete-multipart-upload';
 import type { OperationHandler } from './context';
@@ -11,14 +10,16 @@ import { listMultipartUploads } from './list-multipart-uploads';
 import { listObjects, listObjectsV2 } from './list-objects';
 import { listParts } from './list-parts';
 import { putObject } from './put-object';
+import { describeRequest, notImplemented, refusalFor, routeFor, ROUTES, type OperationName, type Route } from './routes';
 import { uploadPart } from './upload-part';
 
-export type SupportedOperation =
-  | 'PutObject' | 'GetObject' | 'HeadObject' | 'DeleteObject'
-  | 'ListObjects' | 'ListObjectsV2' | 'ListMultipartUploads'
-  | 'InitiateMultipartUpload' | 'UploadPart' | 'CompleteMultipartUpload' | 'ListParts' | 'AbortMultipartUpload';
+export { ROUTES, type OperationName } from './routes';
 
-export const HANDLERS: Record<SupportedOperation, OperationHandler> = {
+/**
+ * The operations this server implements. Every other row of ROUTES is answered 501 NotImplemented
+ * once the request is authenticated and authorized. Implementing one: add its handler here.
+ */
+export const IMPLEMENTED: Partial<Record<OperationName, OperationHandler>> = {
   PutObject: putObject,
   GetObject: getObject,
   HeadObject: headObject,
@@ -33,31 +34,36 @@ export const HANDLERS: Record<SupportedOperation, OperationHandler> = {
   AbortMultipartUpload: abortMultipartUpload,
 };
 
-/** Which OSS API a request calls, from method, key presence and sub-resources. */
-export function resolveOperation(request: OssRequest): SupportedOperation & OssOperation {
-  const has = (name: string): boolean => hasQueryParam(request, name);
-  if (request.key === null) {
-    if (request.method === 'GET' && has('uploads')) return 'ListMultipartUploads';
-    if (request.method === 'GET' && request.query.some(([name, value]) => name === 'list-type' && value === '2')) return 'ListObjectsV2';
-    if (request.method === 'GET') return 'ListObjects';
-    throw new OssError('MethodNotAllowed');
-  }
-  switch (request.method) {
-    case 'PUT':
-      return has('partNumber') || has('uploadId') ? 'UploadPart' : 'PutObject';
-    case 'GET':
-      return has('uploadId') ? 'ListParts' : 'GetObject';
-    case 'HEAD':
-      return 'HeadObject';
-    case 'DELETE':
-      return has('uploadId') ? 'AbortMultipartUpload' : 'DeleteObject';
-    case 'POST':
-      if (has('uploads')) return 'InitiateMultipartUpload';
-      if (has('uploadId')) return 'CompleteMultipartUpload';
-      throw new OssError('MethodNotAllowed');
-    default:
-      throw new OssError('MethodNotAllowed');
-  }
+/**
+ * The handler the server runs for an operation, after authentication and authorization. For an
+ * implemented one it first refuses what the operation does not support (refused features, unknown
+ * sub-resources); for the others it only refuses. Either way nothing is read or stored before.
+ */
+export const HANDLERS = Object.fromEntries(
+  ROUTES.map(({ name }) => {
+    const implementation = IMPLEMENTED[name];
+    const handler: OperationHandler = implementation
+      ? async (ctx) => {
+          const refusal = refusalFor(routeFor(ctx.request), ctx.request);
+          if (refusal) throw refusal;
+          await implementation(ctx);
+        }
+      : async (ctx) => {
+          throw notImplemented(`${name} (${describeRequest(routeFor(ctx.request))})`);
+        };
+    return [name, handler];
+  }),
+) as Record<OperationName, OperationHandler>;
+
+/**
+ * Which OSS API a request calls (see ROUTES). Throws MethodNotAllowed when no operation matches,
+ * and NotImplemented for an operation that cannot be authenticated or authorized without being
+ * implemented (its credentials or keys are in the body).
+ */
+export function resolveOperation(request: OssRequest): OperationName {
+  const route: Route & { name: OperationName } = routeFor(request);
+  if (route.refusedBeforeAuthentication !== undefined) throw notImplemented(route.refusedBeforeAuthentication);
+  return route.name;
 }
 
 /** 1–1023 UTF-8 bytes, not starting with `/` or `\`. */
