@@ -1,4 +1,4 @@
-import OSS from 'ali-oss';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { RamPolicy } from './policy';
 
 export interface AssumeRoleRequest {
@@ -19,14 +19,22 @@ export interface StsCredentials {
 /** Obtains temporary credentials; rejects with {@link StsError}. */
 export type AssumeRole = (request: AssumeRoleRequest) => Promise<StsCredentials>;
 
-export interface StsClientOptions {
-  /** RAM user (or role) allowed to call `sts:AssumeRole` on the role. */
+/** Whoever calls AssumeRole: a RAM user's AccessKey, or temporary credentials (with their token). */
+export interface CallerCredentials {
   accessKeyId: string;
   accessKeySecret: string;
+  /** Present for temporary credentials (Function Compute, ECS RAM role, RRSA, a credentials URI). */
+  securityToken?: string;
+}
+
+/** Current caller credentials; a source that refreshes (see credential-source.ts) answers from its cache. */
+export type CallerCredentialSource = () => Promise<CallerCredentials>;
+
+export type StsClientOptions = (CallerCredentials | { credentials: CallerCredentialSource }) & {
   /** Full URL of the STS endpoint, e.g. `https://sts.aliyuncs.com` or the local STS. */
   endpoint: string;
   timeoutMs: number;
-}
+};
 
 /**
  * An STS failure, for the server log: `code` is the STS error code when STS gave one, `message`
@@ -62,6 +70,7 @@ const UNAVAILABLE_CODES = new Set([
   'StsUnavailable',
   'StsUnreachable',
   'MalformedStsResponse',
+  'CallerCredentialsUnavailable',
   'ServiceUnavailable',
   'ServiceUnavailableTemporary',
   'InternalError',
@@ -74,40 +83,106 @@ export function stsFailureKind(error: StsError): StsFailureKind {
   return 'refused';
 }
 
-// urllib's names for its connect and response timers firing.
-const URLLIB_TIMEOUT_ERRORS = new Set(['ConnectionTimeoutError', 'ResponseTimeoutError', 'SocketAssignTimeoutError']);
-
-/** An {@link AssumeRole} backed by ali-oss's STS client (signature V1, form POST to `endpoint`). */
+/**
+ * An {@link AssumeRole} that POSTs a signed RPC form (signature V1, HMAC-SHA1) to `endpoint`, with
+ * `SecurityToken` among the signed parameters when the caller's credentials are temporary.
+ *
+ * Our own signer, not ali-oss's STS class (which cannot add a SecurityToken) nor
+ * `@alicloud/sts20150401`: that SDK signs the same V1 RPC request and can be pointed at any
+ * endpoint, but it pulls in ~25 MB of generated code, splits parameters between query and body, and
+ * wraps STS's answers in its own error classes; this request is one form and one HMAC. Where the
+ * caller's credentials come from (AccessKey, FC/ECS role, RRSA, credentials URI) is the job of the
+ * official `@alicloud/credentials` chain, see credential-source.ts.
+ */
 export function createAssumeRole(options: StsClientOptions): AssumeRole {
-  // The typings of STSOptions omit `endpoint` and `timeout`, which lib/sts.js reads.
-  const sts = new OSS.STS({
-    accessKeyId: options.accessKeyId,
-    accessKeySecret: options.accessKeySecret,
-    endpoint: options.endpoint,
-    timeout: options.timeoutMs,
-  } as OSS.STSOptions);
-  const redactCallerSecrets = (text: string): string =>
-    text.replaceAll(options.accessKeySecret, '[redacted]').replaceAll(options.accessKeyId, '[redacted]');
+  const source: CallerCredentialSource =
+    'credentials' in options
+      ? options.credentials
+      : () => Promise.resolve({ accessKeyId: options.accessKeyId, accessKeySecret: options.accessKeySecret, ...(options.securityToken ? { securityToken: options.securityToken } : {}) });
 
   return async function assumeRole(request) {
+    let caller: CallerCredentials;
+    try {
+      caller = await withTimeout(source(), options.timeoutMs);
+    } catch (error) {
+      throw new StsError('CallerCredentialsUnavailable', 'the token endpoint could not get its own credentials', 502, { cause: error });
+    }
+    const redact = (text: string): string => {
+      let out = text;
+      for (const secret of [caller.accessKeySecret, caller.securityToken, caller.accessKeyId]) {
+        if (secret) out = out.replaceAll(secret, '[redacted]');
+      }
+      return out;
+    };
+    const body = signedAssumeRoleForm(request, caller);
+    let response: Response;
+    let text: string;
+    try {
+      ({ response, text } = await withTimeout(post(options.endpoint, body, options.timeoutMs), options.timeoutMs));
+    } catch (error) {
+      if (error instanceof LocalTimeout || (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))) {
+        throw new StsError('StsTimeout', 'STS did not answer in time', 504, { cause: error });
+      }
+      throw new StsError('StsUnreachable', 'STS could not be reached', 502, { cause: error });
+    }
+    if (!response.ok) throw errorFromAnswer(response.status, text, redact);
     let answer: unknown;
     try {
-      answer = await withTimeout(
-        sts.assumeRole(request.roleArn, request.policy, request.durationSeconds, request.sessionName),
-        options.timeoutMs,
-      );
+      answer = JSON.parse(text);
     } catch (error) {
-      throw toStsError(error, redactCallerSecrets);
+      throw new StsError('MalformedStsResponse', 'STS answered with a body that is not JSON', 502, { cause: error });
     }
-    return parseCredentials(answer);
+    return parseCredentials({ credentials: (answer as { Credentials?: unknown } | null)?.Credentials });
   };
+}
+
+async function post(endpoint: string, body: string, timeoutMs: number): Promise<{ response: Response; text: string }> {
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body,
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  return { response, text: await response.text() };
+}
+
+/** The AssumeRole parameters, signed as Alibaba Cloud RPC APIs expect, as a form body. */
+export function signedAssumeRoleForm(request: AssumeRoleRequest, caller: CallerCredentials, at = new Date(), nonce = randomUUID()): string {
+  const params: Record<string, string> = {
+    Action: 'AssumeRole',
+    Version: '2015-04-01',
+    Format: 'JSON',
+    AccessKeyId: caller.accessKeyId,
+    SignatureMethod: 'HMAC-SHA1',
+    SignatureVersion: '1.0',
+    SignatureNonce: nonce,
+    Timestamp: at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    RoleArn: request.roleArn,
+    RoleSessionName: request.sessionName,
+    DurationSeconds: String(request.durationSeconds),
+    Policy: JSON.stringify(request.policy),
+    ...(caller.securityToken ? { SecurityToken: caller.securityToken } : {}),
+  };
+  const canonical = Object.entries(params)
+    .map(([name, value]) => [percentEncode(name), percentEncode(value)] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, value]) => `${name}=${value}`)
+    .join('&');
+  const stringToSign = `POST&${percentEncode('/')}&${percentEncode(canonical)}`;
+  const signature = createHmac('sha1', `${caller.accessKeySecret}&`).update(stringToSign, 'utf8').digest('base64');
+  return `${canonical}&Signature=${percentEncode(signature)}`;
+}
+
+/** RFC 3986 unreserved characters kept, everything else %XX (UTF-8, upper case), as the RPC signature needs. */
+function percentEncode(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 class LocalTimeout extends Error {
   override readonly name = 'LocalTimeout';
 }
 
-/** urllib's own timers cover real sockets; this one also bounds anything that never settles. */
+/** fetch's own signal covers the socket; this one also bounds anything that never settles. */
 async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -120,32 +195,25 @@ async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
   }
 }
 
-function toStsError(error: unknown, redact: (text: string) => string): StsError {
-  if (error instanceof LocalTimeout || (error instanceof Error && URLLIB_TIMEOUT_ERRORS.has(error.name))) {
-    return new StsError('StsTimeout', 'STS did not answer in time', 504, { cause: error });
-  }
-  // ali-oss JSON.parses a 2xx body itself.
-  if (error instanceof SyntaxError) {
-    return new StsError('MalformedStsResponse', 'STS answered with a body that is not JSON', 502, { cause: error });
-  }
-  const details = error as { code?: unknown; status?: unknown; message?: unknown; requestId?: unknown };
-  // urllib reports -1/-2 as the status when no response arrived.
-  const answeredStatus = typeof details.status === 'number' && details.status >= 100 ? details.status : undefined;
-  if (typeof details.code === 'string' && answeredStatus !== undefined) {
-    // ali-oss formats the message as "<Code>: <Message>"; SignatureDoesNotMatch appends the string to sign.
-    const message = String(details.message ?? '')
-      .replace(/^[^:]*:\s*/, '')
-      .replace(/\s*server string to sign is:.*$/is, '');
-    // No `cause`: ali-oss attaches the signed request to it.
-    return new StsError(details.code, redact(message || `STS answered HTTP ${answeredStatus}`), 502, {
-      ...(typeof details.requestId === 'string' ? { requestId: details.requestId } : {}),
+function errorFromAnswer(status: number, text: string, redact: (text: string) => string): StsError {
+  const document = parseJson(text) as { Code?: unknown; Message?: unknown; RequestId?: unknown } | null;
+  if (document && typeof document.Code === 'string' && document.Code !== '') {
+    // SignatureDoesNotMatch appends the server's string to sign, which names the caller's key.
+    const message = String(document.Message ?? '').replace(/\s*server string to sign is:.*$/is, '');
+    return new StsError(document.Code, redact(message || `STS answered HTTP ${status}`), 502, {
+      ...(typeof document.RequestId === 'string' ? { requestId: document.RequestId } : {}),
     });
   }
-  if (answeredStatus !== undefined) {
-    // No JSON error document: a proxy or load balancer answered, not STS itself.
-    return new StsError('StsUnavailable', `STS answered HTTP ${answeredStatus} without an error document`);
+  // No JSON error document: a proxy or load balancer answered, not STS itself.
+  return new StsError('StsUnavailable', `STS answered HTTP ${status} without an error document`);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
   }
-  return new StsError('StsUnreachable', 'STS could not be reached', 502, { cause: error });
 }
 
 function parseCredentials(answer: unknown): StsCredentials {
