@@ -14,7 +14,7 @@ import type { Pages } from './pages/pages';
  */
 export interface AppServerOptions {
   port: number;
-  /** Loopback by default: the local stack is for this machine. */
+  /** Loopback by default: the local stack is for this machine. `0.0.0.0` (or `::`) listens on every interface. */
   host?: string;
   tokenApp: Hono;
   /** Origins the page may send uploads to (the OSS endpoint), for the Content-Security-Policy. */
@@ -79,7 +79,7 @@ export async function startAppServer(options: AppServerOptions): Promise<AppServ
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
-  const url = `http://localhost:${port}`;
+  const url = `http://${urlHost(host)}:${port}`;
   csp = contentSecurityPolicy({ uploadOrigins: options.uploadOrigins, hotReload: source.kind === 'dev' ? `ws://localhost:${port}` : null });
   return {
     url,
@@ -110,6 +110,12 @@ export function contentSecurityPolicy(options: { uploadOrigins: string[]; hotRel
     "base-uri 'self'",
     "frame-ancestors 'self'",
   ].join('; ');
+}
+
+/** Where this machine reaches the server: wildcard addresses are reached through localhost. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function closeServer(server: Server): Promise<void> {

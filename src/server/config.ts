@@ -6,12 +6,22 @@ import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, MAX_TIMEOUT_MS, ty
 /**
  * Start-up configuration from environment variables. Two modes:
  * - local (default): an embedded OSS + STS server; the root key is generated once into DATA_DIR.
- * - cloud (OSS_ENDPOINT or STS_ENDPOINT set): real Alibaba Cloud; key and role ARN are required.
+ * - cloud (OSS_ENDPOINT or STS_ENDPOINT set): real Alibaba Cloud; the role ARN is required, and the
+ *   token endpoint's own credentials come from the environment: an AccessKey, temporary credentials
+ *   (with ALIBABA_CLOUD_SECURITY_TOKEN, as Function Compute injects them), or the default chain of
+ *   `@alicloud/credentials` (credentials URI, ECS RAM role, RRSA).
  * Every problem is a ConfigError with one line naming the variable, and never a secret.
  */
 export interface Config {
-  /** Port of the app and the token endpoint. */
+  /** Port of the app and the token endpoint: PORT, else FC_SERVER_PORT (Function Compute), else 5173. */
   port: number;
+  /**
+   * Interface the app server listens on: HOST, else `0.0.0.0` under Function Compute (FC_SERVER_PORT
+   * set: FC reaches the server from outside the instance), else `localhost`.
+   */
+  host: string;
+  /** REDIS_URL: rate limits shared by every instance through this Redis; null keeps them in memory. */
+  redisUrl: string | null;
   /** Absolute. */
   dataDir: string;
   bucket: string;
@@ -31,6 +41,8 @@ export interface Config {
 export interface AccessKey {
   accessKeyId: string;
   accessKeySecret: string;
+  /** Temporary credentials only (ALIBABA_CLOUD_SECURITY_TOKEN); never in local mode. */
+  securityToken?: string;
 }
 
 export interface LocalOssConfig {
@@ -49,7 +61,11 @@ export interface CloudOssConfig {
   endpoint: string;
   /** e.g. `https://sts.aliyuncs.com`. */
   stsEndpoint: string;
-  rootKey: AccessKey;
+  /**
+   * The key the token endpoint signs AssumeRole with, from ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET (and
+   * ALIBABA_CLOUD_SECURITY_TOKEN); absent when the default credential chain provides it instead.
+   */
+  rootKey?: AccessKey;
 }
 
 export class ConfigError extends Error {
@@ -64,18 +80,28 @@ export type Env = Record<string, string | undefined>;
 export const DEFAULT_ROLE_ARN = 'acs:ram::1000000000000000:role/oss-uploader';
 export const DEFAULT_STS_ENDPOINT = 'https://sts.aliyuncs.com';
 const CREDENTIALS_FILE = 'credentials.json';
+/** Variables that let `@alicloud/credentials`' default chain find credentials without an AccessKey. */
+const CHAIN_VARIABLES = ['ALIBABA_CLOUD_CREDENTIALS_URI', 'ALIBABA_CLOUD_ECS_METADATA', 'ALIBABA_CLOUD_OIDC_TOKEN_FILE'];
 
 export function loadConfig(env: Env, options: { cwd: string }): Config {
   const read = (name: string): string | undefined => {
     const value = env[name]?.trim();
     return value === '' ? undefined : value;
   };
-  const port = parsePort('PORT', read('PORT'), 5173);
+  const fcPort = read('FC_SERVER_PORT');
+  const port = read('PORT') !== undefined ? parsePort('PORT', read('PORT'), 5173) : parsePort('FC_SERVER_PORT', fcPort, 5173);
+  const host = parseHost(read('HOST') ?? (fcPort !== undefined ? '0.0.0.0' : 'localhost'));
+  const redisUrl = parseRedisUrl(read('REDIS_URL'));
   const dataDir = resolve(options.cwd, read('DATA_DIR') ?? './.data');
   const bucket = parseBucket(read('OSS_BUCKET') ?? 'uploads');
   const region = parseRegion(read('OSS_REGION') ?? 'oss-cn-hangzhou');
   const envKey = parseKeyPair(read('ALIBABA_CLOUD_ACCESS_KEY_ID'), read('ALIBABA_CLOUD_ACCESS_KEY_SECRET'));
-  const roleArnValue = read('ALIBABA_CLOUD_ROLE_ARN');
+  const securityToken = read('ALIBABA_CLOUD_SECURITY_TOKEN');
+  if (securityToken !== undefined && !envKey) throw new ConfigError('ALIBABA_CLOUD_SECURITY_TOKEN is set without ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET.');
+  // Under RRSA, ALIBABA_CLOUD_ROLE_ARN names the pod's own role (read by the credential chain), so
+  // the role handed to uploaders can be named apart.
+  const roleArnValue = read('UPLOAD_ROLE_ARN') ?? read('ALIBABA_CLOUD_ROLE_ARN');
+  const roleArnName = read('UPLOAD_ROLE_ARN') !== undefined ? 'UPLOAD_ROLE_ARN' : 'ALIBABA_CLOUD_ROLE_ARN';
   const openBrowser = read('BROWSER')?.toLowerCase() !== 'none';
   const ossEndpoint = read('OSS_ENDPOINT');
   const stsEndpoint = read('STS_ENDPOINT');
@@ -86,34 +112,47 @@ export function loadConfig(env: Env, options: { cwd: string }): Config {
 
   if (ossEndpoint !== undefined || stsEndpoint !== undefined) {
     if (ossEndpoint === undefined) throw new ConfigError('OSS_ENDPOINT is required when STS_ENDPOINT is set (cloud mode).');
-    if (!envKey) throw new ConfigError('ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are required in cloud mode (OSS_ENDPOINT is set).');
-    if (roleArnValue === undefined) throw new ConfigError('ALIBABA_CLOUD_ROLE_ARN is required in cloud mode (OSS_ENDPOINT is set).');
+    const chain = CHAIN_VARIABLES.filter((name) => read(name) !== undefined);
+    if (!envKey && chain.length === 0) {
+      throw new ConfigError(
+        'ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are required in cloud mode (OSS_ENDPOINT is set), unless ALIBABA_CLOUD_CREDENTIALS_URI, ALIBABA_CLOUD_ECS_METADATA or ALIBABA_CLOUD_OIDC_TOKEN_FILE (RRSA) provides credentials.',
+      );
+    }
+    if (!envKey && chain.includes('ALIBABA_CLOUD_OIDC_TOKEN_FILE') && read('UPLOAD_ROLE_ARN') === undefined) {
+      throw new ConfigError('UPLOAD_ROLE_ARN is required with RRSA (ALIBABA_CLOUD_OIDC_TOKEN_FILE is set): ALIBABA_CLOUD_ROLE_ARN names the pod\'s own role there.');
+    }
+    if (roleArnValue === undefined) throw new ConfigError('ALIBABA_CLOUD_ROLE_ARN (or UPLOAD_ROLE_ARN) is required in cloud mode (OSS_ENDPOINT is set).');
     return {
       port,
+      host,
+      redisUrl,
       dataDir,
       bucket,
       region,
-      roleArn: parseRoleArn(roleArnValue),
+      roleArn: parseRoleArn(roleArnValue, roleArnName),
       openBrowser,
       timeouts,
       oss: {
         mode: 'cloud',
         endpoint: parseUrl('OSS_ENDPOINT', ossEndpoint),
         stsEndpoint: parseUrl('STS_ENDPOINT', stsEndpoint ?? DEFAULT_STS_ENDPOINT),
-        rootKey: envKey,
+        ...(envKey ? { rootKey: securityToken === undefined ? envKey : { ...envKey, securityToken } } : {}),
       },
     };
   }
 
+  if (securityToken !== undefined) throw new ConfigError('ALIBABA_CLOUD_SECURITY_TOKEN is only used in cloud mode (set OSS_ENDPOINT and STS_ENDPOINT).');
   const ossPort = parsePort('LOCAL_OSS_PORT', read('LOCAL_OSS_PORT'), 9000);
   if (ossPort === 65535) throw new ConfigError('LOCAL_OSS_PORT must be at most 65534: STS listens on LOCAL_OSS_PORT + 1.');
   const credentialsFile = envKey ? null : resolve(dataDir, CREDENTIALS_FILE);
   return {
     port,
+    host,
+    redisUrl,
     dataDir,
     bucket,
     region,
-    roleArn: parseRoleArn(roleArnValue ?? DEFAULT_ROLE_ARN),
+    roleArn: parseRoleArn(roleArnValue ?? DEFAULT_ROLE_ARN, roleArnName),
     openBrowser,
     timeouts,
     oss: {
@@ -153,9 +192,28 @@ function parseRegion(value: string): string {
   return value;
 }
 
-function parseRoleArn(value: string): string {
+/** A host name or IP address to listen on: `localhost`, `0.0.0.0`, `::`, `10.0.0.5`… */
+function parseHost(value: string): string {
+  if (!/^[A-Za-z0-9.:-]{1,253}$/.test(value)) throw new ConfigError(`HOST must be a host name or IP address such as localhost or 0.0.0.0, got "${value}".`);
+  return value;
+}
+
+function parseRedisUrl(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  // The URL can carry a password: never echo it.
+  if (url?.protocol !== 'redis:' && url?.protocol !== 'rediss:') throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL.');
+  return value;
+}
+
+function parseRoleArn(value: string, name = 'ALIBABA_CLOUD_ROLE_ARN'): string {
   if (!/^acs:ram::\d+:role\/[A-Za-z0-9.@_-]+$/.test(value)) {
-    throw new ConfigError(`ALIBABA_CLOUD_ROLE_ARN must look like "acs:ram::<account id>:role/<role name>", got "${value}".`);
+    throw new ConfigError(`${name} must look like "acs:ram::<account id>:role/<role name>", got "${value}".`);
   }
   return value;
 }

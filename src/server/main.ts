@@ -5,7 +5,8 @@ import { loadTokenSettings, TokenConfigError, type TokenSettings } from './token
 
 /**
  * `npm start`: the local OSS + STS (unless cloud endpoints are configured), the token endpoint and
- * the built app, on loopback. `npm run dev` (`--dev`) serves the app through Vite with hot reload.
+ * the built app on HOST:PORT (loopback by default; `0.0.0.0` under Function Compute). `npm run dev`
+ * (`--dev`) serves the app through Vite with hot reload.
  */
 async function main(): Promise<void> {
   const dev = process.argv.includes('--dev');
@@ -20,7 +21,14 @@ async function main(): Promise<void> {
     console.error(`Configuration error: ${error.message}`);
     process.exit(1);
   }
-  const stack = await startStack(config, { token, app: { pages: dev ? 'dev' : 'built', log: (line) => console.log(line) } });
+  let stack: Awaited<ReturnType<typeof startStack>>;
+  try {
+    stack = await startStack(config, { token, app: { pages: dev ? 'dev' : 'built', log: (line) => console.log(line) } });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`Configuration error: ${error.message}`);
+    process.exit(1);
+  }
   if (config.oss.mode === 'local') {
     console.log(`Local OSS:  ${stack.ossUrl}  (bucket "${config.bucket}", data in ${config.dataDir})`);
     console.log(`Local STS:  ${stack.stsUrl}`);
@@ -29,7 +37,7 @@ async function main(): Promise<void> {
     console.log(`OSS: ${stack.ossUrl}  STS: ${stack.stsUrl}  (bucket "${config.bucket}")`);
   }
   const appUrl = stack.app?.url ?? '';
-  console.log(`Token endpoint: ${appUrl}/api/sts`);
+  console.log(`Token endpoint: ${appUrl}/api/sts  (listening on ${config.host}:${stack.app?.port ?? config.port})`);
   console.log(`\n  Uploader ready: ${appUrl}/${dev ? '  (development: hot reload)' : ''}\n  Embedding examples: ${appUrl}/examples/embed.html\n`);
   if (config.openBrowser && process.stdout.isTTY) openBrowser(`${appUrl}/`);
 

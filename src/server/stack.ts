@@ -1,14 +1,18 @@
 import { resolve } from 'node:path';
-import type { Config } from './config';
+import { ConfigError, type Config } from './config';
 import { startAppServer, type AppServer } from './app-server';
 import { startLocalOss, type LocalOss } from './local-oss';
 import { appBuildDir, ensureAppBuild } from './pages/app-build';
 import {
   cloudOssTarget,
+  consoleTokenLogger,
   createAssumeRole,
+  createRedisRateLimitStore,
   createTokenApp,
+  defaultCredentialSource,
   localOssTarget,
   resolveCookieSecret,
+  type RateLimitStore,
   type TokenLogger,
   type TokenSettings,
 } from './token';
@@ -50,9 +54,15 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
   const ossUrl = localOss?.url ?? (config.oss.mode === 'cloud' ? config.oss.endpoint : '');
   const stsUrl = localOss?.stsUrl ?? (config.oss.mode === 'cloud' ? config.oss.stsEndpoint : '');
   let app: AppServer | null = null;
+  let rateLimitStore: RateLimitStore | null = null;
   try {
-    if (options.token) app = await startApp(config, options, options.token, ossUrl, stsUrl);
+    if (options.token) {
+      const cookieSecret = await cookieSecretFor(config, options.token);
+      if (config.redisUrl !== null) rateLimitStore = await connectRedis(config.redisUrl, options.logger);
+      app = await startApp(config, options, { ...options.token, cookieSecret }, ossUrl, stsUrl, rateLimitStore);
+    }
   } catch (error) {
+    await rateLimitStore?.close?.();
     await localOss?.close();
     throw error;
   }
@@ -63,6 +73,7 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
     app,
     async close() {
       await app?.close();
+      await rateLimitStore?.close?.();
       await localOss?.close();
     },
   };
@@ -83,27 +94,60 @@ function startLocal(config: Config): Promise<LocalOss> {
   });
 }
 
+/**
+ * Local mode keeps a generated secret in DATA_DIR. Cloud mode writes nothing there: the secret must
+ * come from the environment, the same on every instance, or uploaders lose their prefix whenever a
+ * request lands on another instance or a new one starts.
+ */
+async function cookieSecretFor(config: Config, settings: TokenSettings): Promise<string> {
+  if (config.oss.mode === 'local') return resolveCookieSecret(settings.cookieSecret, config.dataDir);
+  if (settings.cookieSecret === undefined) {
+    throw new ConfigError('TOKEN_COOKIE_SECRET is required in cloud mode: at least 32 random characters, the same on every instance (e.g. openssl rand -base64 32).');
+  }
+  return settings.cookieSecret;
+}
+
+async function connectRedis(url: string, logger: TokenLogger | undefined): Promise<RateLimitStore> {
+  let reported = false;
+  try {
+    return await createRedisRateLimitStore({
+      url,
+      onError: (error) => {
+        if (reported) return;
+        reported = true;
+        (logger ?? consoleTokenLogger).warn('ratelimit.redis-error', { message: error.message });
+      },
+    });
+  } catch (error) {
+    throw new Error(`cannot connect to Redis at REDIS_URL (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+  }
+}
+
 async function startApp(
   config: Config,
   options: StackOptions,
-  settings: TokenSettings,
+  settings: TokenSettings & { cookieSecret: string },
   ossUrl: string,
   stsUrl: string,
+  rateLimitStore: RateLimitStore | null,
 ): Promise<AppServer> {
   const oss =
     config.oss.mode === 'cloud'
       ? cloudOssTarget({ region: config.region, bucket: config.bucket, endpoint: config.oss.endpoint })
       : localOssTarget({ url: ossUrl, region: config.region, bucket: config.bucket });
-  const cookieSecret = await resolveCookieSecret(settings.cookieSecret, config.dataDir);
+  // An AccessKey (long-term, or temporary with its SecurityToken as FC injects it), else the default chain.
+  const caller = config.oss.rootKey ?? { credentials: defaultCredentialSource() };
   const tokenApp = createTokenApp({
-    assumeRole: createAssumeRole({ ...config.oss.rootKey, endpoint: stsUrl, timeoutMs: settings.stsTimeoutMs }),
-    config: { ...settings, cookieSecret, roleArn: config.roleArn, oss },
+    assumeRole: createAssumeRole({ ...caller, endpoint: stsUrl, timeoutMs: settings.stsTimeoutMs }),
+    config: { ...settings, roleArn: config.roleArn, oss },
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(rateLimitStore ? { rateLimitStore } : {}),
   });
   const pagesOptions = options.app ?? {};
   if (pagesOptions.pages !== 'dev') await ensureAppBuild({ root: PROJECT_ROOT, outDir: appBuildDir(PROJECT_ROOT), ...(pagesOptions.log ? { log: pagesOptions.log } : {}) });
   return startAppServer({
     port: config.port,
+    host: config.host,
     tokenApp,
     uploadOrigins: uploadOrigins(config, ossUrl),
     timeouts: config.timeouts,

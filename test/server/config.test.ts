@@ -62,7 +62,7 @@ describe('loadConfig', () => {
     const second = loadConfig({}, { cwd });
     const file = join(cwd, '.data', 'credentials.json');
     expect(second.oss.rootKey).toEqual(first.oss.rootKey);
-    expect(first.oss.rootKey.accessKeySecret.length).toBeGreaterThanOrEqual(30);
+    expect(first.oss.rootKey!.accessKeySecret.length).toBeGreaterThanOrEqual(30);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(first.oss.rootKey);
   });

@@ -14,7 +14,8 @@ import type { TokenLogger } from './logger';
 import type { OssTarget } from './oss-target';
 import { buildUploadPolicy } from './policy';
 import { createObjectInspector, ObjectHeadError, ObjectKeyError, type HeadObject } from './object-info';
-import { createRateLimiter } from './rate-limit';
+import type { RateDecision } from './rate-limit';
+import { memoryRateLimitStore, type RateLimitStore } from './rate-limit-store';
 import { clientAddress } from './request-info';
 import { isValidSubject, roleSessionNameFor, uploadPrefixFor } from './subject';
 
@@ -38,6 +39,13 @@ export interface TokenAppDeps {
   logger?: TokenLogger;
   /** How `GET /api/object` looks at an object; defaults to a HEAD through ali-oss. */
   headObject?: HeadObject;
+  /**
+   * Where the routes live (default `/api`): `/api/sts`, `/api/object`, `/api/health`. `''` puts
+   * them at the root, for a host framework that strips its own mount path (Express's `app.use('/x', …)`).
+   */
+  basePath?: string;
+  /** Token buckets shared by every instance (see createRedisRateLimitStore); in memory by default. */
+  rateLimitStore?: RateLimitStore;
 }
 
 const DEFAULT_REFRESH_MARGIN_SECONDS = 300;
@@ -56,10 +64,11 @@ export function createTokenApp({
   now = Date.now,
   logger = consoleTokenLogger,
   headObject,
+  basePath = '/api',
+  rateLimitStore,
 }: TokenAppDeps): Hono {
   const identify = authorize ?? defaultAuthorizer(config);
-  const perIp = createRateLimiter({ perMinute: config.rateLimit.perIpPerMinute, now });
-  const perSubject = createRateLimiter({ perMinute: config.rateLimit.perSubjectPerMinute, now });
+  const limits = rateLimitStore ?? memoryRateLimitStore({ now });
   const credentials = createCredentialCache({
     load: issueCredentials,
     refreshMarginMs: (config.refreshMarginSeconds ?? DEFAULT_REFRESH_MARGIN_SECONDS) * 1000,
@@ -104,12 +113,12 @@ export function createTokenApp({
     ...(headObject ? { headObject } : {}),
   });
 
-  const app = new Hono();
+  const app = new Hono().basePath(normalizeBasePath(basePath));
 
   if (config.corsOrigins.length > 0) {
     const allowed = new Set(config.corsOrigins);
     app.use(
-      '/api/*',
+      '/*',
       cors({
         origin: (origin) => (allowed.has(origin) ? origin : null),
         credentials: true,
@@ -118,21 +127,21 @@ export function createTokenApp({
       }),
     );
   }
-  app.use('/api/*', async (c, next) => {
+  app.use('/*', async (c, next) => {
     await next();
     c.header('Cache-Control', 'no-store');
   });
   app.use(
-    '/api/*',
+    '/*',
     bodyLimit({
       maxSize: MAX_REQUEST_BODY_BYTES,
       onError: (c) => errorResponse(c, 413, 'PayloadTooLarge', `request bodies are limited to ${MAX_REQUEST_BODY_BYTES} bytes`),
     }),
   );
 
-  app.get('/api/health', (c) => c.json({ status: 'ok' }));
+  app.get('/health', (c) => c.json({ status: 'ok' }));
 
-  app.get('/api/sts', (c) =>
+  app.get('/sts', (c) =>
     guarded(c, 'could not issue credentials', async (uploader) => {
       const issued = await credentials.get(uploader.subject);
       const body: TokenResponse = {
@@ -149,7 +158,7 @@ export function createTokenApp({
     }),
   );
 
-  app.get('/api/object', (c) =>
+  app.get('/object', (c) =>
     guarded(c, 'could not look at the object', async (uploader) => {
       try {
         return c.json(await inspect(uploader.subject, c.req.query('key')));
@@ -171,7 +180,7 @@ export function createTokenApp({
    * where they happen, with STS's own words, which never reach the client).
    */
   async function guarded(c: Context, failure: string, handle: (uploader: Uploader) => Promise<Response>): Promise<Response> {
-    const byIp = perIp.take(clientAddress(c, config.trustProxy));
+    const byIp = await takeRate(`ip:${clientAddress(c, config.trustProxy)}`, config.rateLimit.perIpPerMinute);
     if (!byIp.allowed) return tooManyRequests(c, byIp.retryAfterSeconds);
     try {
       const uploader = await identify(c);
@@ -181,7 +190,7 @@ export function createTokenApp({
         logger.warn('token.invalid-subject', { length: uploader.subject.length });
         return errorResponse(c, 500, 'InvalidSubject', 'the uploader id is not usable as a key prefix');
       }
-      const bySubject = perSubject.take(uploader.subject);
+      const bySubject = await takeRate(`subject:${uploader.subject}`, config.rateLimit.perSubjectPerMinute);
       if (!bySubject.allowed) return tooManyRequests(c, bySubject.retryAfterSeconds);
       return await handle(uploader);
     } catch (error) {
@@ -194,7 +203,18 @@ export function createTokenApp({
     }
   }
 
-  for (const path of ['/api/sts', '/api/object']) {
+  /** A store that cannot be reached lets requests through: STS's own throttling still stands behind it. */
+  async function takeRate(key: string, perMinute: number): Promise<RateDecision> {
+    if (perMinute <= 0) return { allowed: true };
+    try {
+      return await limits.take(key, perMinute);
+    } catch (error) {
+      logger.warn('ratelimit.unavailable', { message: error instanceof Error ? error.message : String(error) });
+      return { allowed: true };
+    }
+  }
+
+  for (const path of ['/sts', '/object']) {
     app.options(path, (c) => c.body(null, 204, { Allow: 'GET, OPTIONS' }));
     app.all(path, (c) => {
       c.header('Allow', 'GET, OPTIONS');
@@ -203,6 +223,13 @@ export function createTokenApp({
   }
 
   return app;
+}
+
+/** `/api`, `api/`, `/` and `''` → `/api`, `/api`, `` and ``; no query, no `*`. */
+function normalizeBasePath(path: string): string {
+  if (!/^[A-Za-z0-9._~/-]*$/.test(path)) throw new Error(`createTokenApp: basePath must be a plain path such as /api, got ${JSON.stringify(path)}`);
+  const trimmed = path.replace(/^\/+|\/+$/g, '');
+  return trimmed === '' ? '' : `/${trimmed}`;
 }
 
 function defaultAuthorizer(config: TokenAppConfig): Authorize {

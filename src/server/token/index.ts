@@ -1,7 +1,12 @@
 export { createTokenApp } from './app';
 export type { TokenAppConfig, TokenAppDeps } from './app';
 export { createAssumeRole, StsError, stsFailureKind } from './assume-role';
-export type { AssumeRole, AssumeRoleRequest, StsClientOptions, StsCredentials, StsFailureKind } from './assume-role';
+export type { AssumeRole, AssumeRoleRequest, CallerCredentials, CallerCredentialSource, StsClientOptions, StsCredentials, StsFailureKind } from './assume-role';
+export { credentialSourceFrom, credentialsUriSource, defaultCredentialSource } from './credential-source';
+export { memoryRateLimitStore } from './rate-limit-store';
+export type { RateLimitStore } from './rate-limit-store';
+export { createRedisRateLimitStore } from './redis-rate-limit-store';
+export type { RedisRateLimitStoreOptions } from './redis-rate-limit-store';
 export { createCookieAuthorizer } from './authorize';
 export type { Authorize, CookieAuthorizerOptions, Uploader } from './authorize';
 export { loadTokenSettings, resolveCookieSecret, TokenConfigError } from './config';
