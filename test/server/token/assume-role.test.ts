@@ -8,6 +8,7 @@ import type { AssumeRoleRequest } from '../../../src/server/token/assume-role';
 import { buildUploadPolicy } from '../../../src/server/token/policy';
 import { recordingStsHandler, ROOT_ACCESS_KEY_ID, ROOT_ACCESS_KEY_SECRET, STS_URL, stsErrorBody, stsSuccessBody } from './sts-fake';
 import type { AssumeRoleCall } from './sts-fake';
+import { rpcSignature, rpcStringToSign } from '../../../src/server/local-oss/sts/rpc-signature';
 
 const mockSts = setupServer();
 beforeAll(() => mockSts.listen({ onUnhandledRequest: 'error' }));
@@ -146,5 +147,51 @@ describe('createAssumeRole', () => {
     mockSts.use(http.post(STS_URL, () => HttpResponse.json(stsErrorBody('InvalidParameter', `echo ${ROOT_ACCESS_KEY_SECRET}`), { status: 400 })));
     const error = await failureOf(assumeRoleAt(STS_URL)(request));
     expect(error.message).not.toContain(ROOT_ACCESS_KEY_SECRET);
+  });
+
+  it('signs with temporary credentials: SecurityToken among the signed parameters of the request to Alibaba Cloud STS', async () => {
+    const calls: AssumeRoleCall[] = [];
+    mockSts.use(recordingStsHandler(calls, () => HttpResponse.json(stsSuccessBody(new Date('2030-01-01T00:15:00Z')))));
+    const caller = { accessKeyId: 'STS.functionRoleKey01', accessKeySecret: 'functionRoleSecret0123456789', securityToken: 'CAISfunctionRoleToken+/=' };
+
+    await createAssumeRole({ ...caller, endpoint: STS_URL, timeoutMs: 5_000 })(request);
+
+    expect(calls).toHaveLength(1);
+    const params = calls[0]!.params;
+    expect(Object.fromEntries(['AccessKeyId', 'SecurityToken', 'SignatureMethod', 'SignatureVersion', 'Version', 'Format'].map((k) => [k, params.get(k)]))).toEqual({
+      AccessKeyId: caller.accessKeyId,
+      SecurityToken: caller.securityToken,
+      SignatureMethod: 'HMAC-SHA1',
+      SignatureVersion: '1.0',
+      Version: '2015-04-01',
+      Format: 'JSON',
+    });
+    expect(params.get('Timestamp')).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    expect(params.get('SignatureNonce')).toBeTruthy();
+    // The signature, checked by the local STS's own implementation of the RPC signature.
+    const stringToSign = rpcStringToSign('POST', new Map(params));
+    expect(stringToSign).toContain('SecurityToken%3DCAISfunctionRoleToken%252B%252F%253D');
+    expect(params.get('Signature')).toBe(rpcSignature(caller.accessKeySecret, stringToSign));
+  });
+
+  it('gets the caller credentials from a source on each call, and reports a failing source as unavailable', async () => {
+    const calls: AssumeRoleCall[] = [];
+    mockSts.use(recordingStsHandler(calls, () => HttpResponse.json(stsSuccessBody(new Date('2030-01-01T00:15:00Z')))));
+    let serial = 0;
+    const assume = createAssumeRole({
+      credentials: async () => ({ accessKeyId: `STS.rotated${++serial}`, accessKeySecret: 'rotatedSecret', securityToken: `token${serial}` }),
+      endpoint: STS_URL,
+      timeoutMs: 5_000,
+    });
+    await assume(request);
+    await assume(request);
+    expect(calls.map((call) => [call.params.get('AccessKeyId'), call.params.get('SecurityToken')])).toEqual([
+      ['STS.rotated1', 'token1'],
+      ['STS.rotated2', 'token2'],
+    ]);
+
+    const failing = createAssumeRole({ credentials: () => Promise.reject(new Error('metadata service down')), endpoint: STS_URL, timeoutMs: 5_000 });
+    const error = await failureOf(failing(request));
+    expect({ code: error.code, httpStatus: error.httpStatus }).toEqual({ code: 'CallerCredentialsUnavailable', httpStatus: 502 });
   });
 });
