@@ -19,6 +19,7 @@ export const OSS_ERRORS = {
   MissingContentLength: [411, 'You must provide the Content-Length HTTP header.'],
   FileAlreadyExists: [409, 'The object you specified already exists and can not be overwritten.'],
   PreconditionFailed: [412, 'At least one of the pre-conditions you specified did not hold.'],
+  InvalidRange: [416, 'The requested range cannot be satisfied.'],
   AccessDenied: [403, 'AccessDenied'],
   SignatureDoesNotMatch: [403, 'The request signature we calculated does not match the signature you provided. Check your key and signing method.'],
   InvalidAccessKeyId: [403, 'The OSS Access Key Id you provided does not exist in our records.'],

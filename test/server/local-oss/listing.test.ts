@@ -53,14 +53,23 @@ describe('parseRange', () => {
     expect(parseRange('bytes=0-9', 100)).toEqual([0, 9]);
     expect(parseRange('bytes=90-', 100)).toEqual([90, 99]);
     expect(parseRange('bytes=-10', 100)).toEqual([90, 99]);
-    expect(parseRange('bytes=95-200', 100)).toEqual([95, 99]);
+    expect(parseRange('bytes=0-99', 100)).toEqual([0, 99]);
   });
 
-  it('ignores invalid or unsatisfiable ranges (whole object, as OSS)', () => {
-    for (const bad of ['bytes=100-', 'bytes=5-1', 'bytes=0-1,3-4', 'items=0-1', 'bytes=-', 'bytes=-0']) {
-      expect(parseRange(bad, 100)).toBeNull();
+  it('ignores invalid ranges and ranges not within the object, the end included (whole object, as OSS by default)', () => {
+    for (const bad of ['bytes=100-', 'bytes=5-1', 'bytes=0-1,3-4', 'items=0-1', 'bytes=-', 'bytes=-0', 'bytes=95-200', 'bytes=0-100', 'bytes=-101']) {
+      expect(parseRange(bad, 100), bad).toBeNull();
     }
     expect(parseRange('bytes=0-0', 0)).toBeNull();
+  });
+
+  it('with x-oss-range-behavior: standard, clamps the end and answers 416 for a start past the end', () => {
+    expect(parseRange('bytes=95-200', 100, true)).toEqual([95, 99]);
+    expect(parseRange('bytes=-101', 100, true)).toEqual([0, 99]);
+    expect(parseRange('bytes=5-1', 100, true)).toBeNull();
+    for (const unsatisfiable of ['bytes=100-', 'bytes=100-200']) {
+      expect(() => parseRange(unsatisfiable, 100, true)).toThrow(expect.objectContaining({ code: 'InvalidRange', status: 416 }));
+    }
   });
 });
 

@@ -63,7 +63,7 @@ export async function headObject(ctx: OperationContext): Promise<void> {
 export async function getObject(ctx: OperationContext): Promise<void> {
   const object = findObject(ctx);
   if (!preconditionsHold(ctx, object)) return;
-  const range = parseRange(ctx.request.headers.range, object.size);
+  const range = parseRange(ctx.request.headers.range, object.size, standardRangeBehavior(ctx));
   const { res } = ctx;
   for (const [name, value] of Object.entries(objectHeaders(ctx, object))) res.setHeader(name, value);
   const [start, end] = range ?? [0, object.size - 1];
@@ -175,21 +175,41 @@ function etagListMatches(list: string, etag: string): boolean {
 }
 
 /**
- * One range `bytes=a-b`, `bytes=a-` or `bytes=-n`; anything else (or unsatisfiable) means the whole
- * object with 200, which is OSS's default behaviour.
+ * One range `bytes=a-b`, `bytes=a-` or `bytes=-n`. OSS by default ignores a range that does not lie
+ * within the object, the end included (`bytes=500-2000` of 1000 bytes: the whole object with 200),
+ * and anything it cannot parse. With `x-oss-range-behavior: standard` it follows RFC 7233: the end
+ * is clamped to the object, a suffix longer than the object is the whole object (206), and a start
+ * at or past the end is 416 InvalidRange (help.aliyun.com, "How to obtain OSS resources by
+ * segmenting HTTP Range requests"). Null means: the whole object with 200.
  */
-export function parseRange(header: string | undefined, size: number): [number, number] | null {
+export function parseRange(header: string | undefined, size: number, standard = false): [number, number] | null {
   const match = header === undefined ? null : /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!match || size === 0) return null;
+  if (!match) return null;
   const [, first = '', last = ''] = match;
   if (first === '' && last === '') return null;
   if (first === '') {
     const suffix = Number(last);
-    return suffix === 0 ? null : [Math.max(0, size - suffix), size - 1];
+    if (suffix === 0) return null;
+    if (size === 0) return standard ? unsatisfiable() : null;
+    if (suffix > size) return standard ? [0, size - 1] : null;
+    return [size - suffix, size - 1];
   }
   const start = Number(first);
-  const end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
-  return start >= size || end < start ? null : [start, end];
+  const requestedEnd = last === '' ? null : Number(last);
+  if (requestedEnd !== null && requestedEnd < start) return null;
+  if (start >= size) return standard ? unsatisfiable() : null;
+  if (requestedEnd === null) return [start, size - 1];
+  if (requestedEnd >= size) return standard ? [start, size - 1] : null;
+  return [start, requestedEnd];
+}
+
+function unsatisfiable(): never {
+  throw new OssError('InvalidRange');
+}
+
+/** `x-oss-range-behavior: standard`; other values are refused by the operations table. */
+function standardRangeBehavior(ctx: OperationContext): boolean {
+  return ctx.request.headers['x-oss-range-behavior']?.toLowerCase() === 'standard';
 }
 
 /** The pieces of the object's data files that make up bytes start..end (inclusive). */

@@ -89,7 +89,7 @@ const SERVER_SIDE_ENCRYPTION = headerRefusal('server-side encryption (`x-oss-ser
 const OBJECT_ACL = headerRefusal('`x-oss-object-acl` other than `default`', ['x-oss-object-acl'], (value) => value !== 'default');
 const TAGGING = headerRefusal('object tags (`x-oss-tagging`)', ['x-oss-tagging']);
 const SYMLINK_TARGET = headerRefusal('`x-oss-symlink-target` (PutSymlink is `PUT ?symlink`)', ['x-oss-symlink-target']);
-const RANGE_BEHAVIOR = headerRefusal('`x-oss-range-behavior`', ['x-oss-range-behavior']);
+const RANGE_BEHAVIOR = headerRefusal('`x-oss-range-behavior` other than `standard`', ['x-oss-range-behavior'], (value) => value.toLowerCase() !== 'standard');
 const FORBID_OVERWRITE_AT_INITIATE = headerRefusal(
   '`x-oss-forbid-overwrite: true` (OSS checks it when the upload is initiated; here only PutObject and CompleteMultipartUpload do)',
   ['x-oss-forbid-overwrite'],
