@@ -77,6 +77,8 @@ describe('one table resolves every request', () => {
     };
     expect(refusal('GET', '/b/k?x-oss-process=image/resize,w_10')).toMatch(/GetObject with image and document processing/);
     expect(refusal('DELETE', '/b/k?versionId=v1')).toMatch(/DeleteObject with versioning/);
+    // A V1 presigned URL carries its upload callback as parameters.
+    expect(refusal('PUT', '/b/k?callback=e30%3D&callback-var=e30%3D')).toMatch(/PutObject with an upload callback \(the callback parameter\)/);
     expect(refusal('GET', '/b/k?response-content-type=text/plain&x-oss-traffic-limit=819200&t=123')).toBeUndefined();
     expect(refusal('GET', '/b?list-type=2&continuation-token=x')).toBeUndefined();
     expect(refusal('PUT', '/b/k', { 'x-oss-storage-class': 'Standard', 'x-oss-object-acl': 'default', 'x-oss-forbid-overwrite': 'false' })).toBeUndefined();
