@@ -23,6 +23,11 @@ export class Emitter<Events extends { [E in keyof Events]: (...args: never[]) =>
     }
   }
 
+  /** Whether anyone listens for `event`: lets an emitter skip building a payload nobody reads. */
+  has(event: keyof Events): boolean {
+    return (this.#listeners.get(event)?.size ?? 0) > 0;
+  }
+
   clear(): void {
     this.#listeners.clear();
   }

@@ -17,10 +17,18 @@ interface Waiter {
   grant: (release: Release) => void;
 }
 
+/**
+ * Thousands of files may wait at once (a dropped folder), so picking the next waiter must not scan
+ * them all: waiters are kept per rank (first come, first served) and the waiting ranks in a sorted
+ * array. Only ranks with requests in flight can lose their place, and there are at most `limit` of
+ * them, so the pick looks at no more than `limit + 1` ranks.
+ */
 export function createPartScheduler(limit: number): PartScheduler {
   const slots = Math.max(1, Math.floor(limit));
   const perRank = new Map<number, number>();
-  let waiters: Waiter[] = [];
+  const waiting = new Map<number, Waiter[]>();
+  /** Ranks with waiters, ascending. */
+  const ranks: number[] = [];
   let inFlight = 0;
 
   const take = (rank: number): Release => {
@@ -38,18 +46,57 @@ export function createPartScheduler(limit: number): PartScheduler {
     };
   };
 
+  /** The waiting rank that goes next: the first without requests in flight, else the least loaded. */
+  const pickRank = (): number | undefined => {
+    let best: number | undefined;
+    let bestLoad = Infinity;
+    for (const rank of ranks) {
+      const load = perRank.get(rank) ?? 0;
+      if (load === 0) return rank;
+      if (load < bestLoad) {
+        best = rank;
+        bestLoad = load;
+      }
+    }
+    return best;
+  };
+
+  const withdraw = (waiter: Waiter): void => {
+    const queue = waiting.get(waiter.rank);
+    if (!queue) return;
+    const index = queue.indexOf(waiter);
+    if (index >= 0) queue.splice(index, 1);
+    if (queue.length === 0) forgetRank(waiter.rank);
+  };
+
+  const forgetRank = (rank: number): void => {
+    waiting.delete(rank);
+    const index = lowerBound(ranks, rank);
+    if (ranks[index] === rank) ranks.splice(index, 1);
+  };
+
   const dispatch = (): void => {
-    while (inFlight < slots && waiters.length > 0) {
-      const next = waiters.reduce((best, w) => (isBefore(w, best) ? w : best));
-      waiters = waiters.filter((w) => w !== next);
-      next.grant(take(next.rank));
+    while (inFlight < slots) {
+      const rank = pickRank();
+      if (rank === undefined) return;
+      const queue = waiting.get(rank)!;
+      const next = queue.shift()!;
+      if (queue.length === 0) forgetRank(rank);
+      next.grant(take(rank));
     }
   };
 
-  const isBefore = (a: Waiter, b: Waiter): boolean => {
-    const loadA = perRank.get(a.rank) ?? 0;
-    const loadB = perRank.get(b.rank) ?? 0;
-    return loadA !== loadB ? loadA < loadB : a.rank < b.rank;
+  const enqueue = (waiter: Waiter): void => {
+    const queue = waiting.get(waiter.rank);
+    if (queue) {
+      queue.push(waiter);
+      return;
+    }
+    waiting.set(waiter.rank, [waiter]);
+    // Ranks mostly arrive in order, so this usually appends.
+    const last = ranks[ranks.length - 1];
+    if (last === undefined || last < waiter.rank) ranks.push(waiter.rank);
+    else ranks.splice(lowerBound(ranks, waiter.rank), 0, waiter.rank);
   };
 
   return {
@@ -63,7 +110,7 @@ export function createPartScheduler(limit: number): PartScheduler {
           return;
         }
         const onAbort = (): void => {
-          waiters = waiters.filter((w) => w !== waiter);
+          withdraw(waiter);
           reject(signal.reason);
         };
         const waiter: Waiter = {
@@ -74,9 +121,21 @@ export function createPartScheduler(limit: number): PartScheduler {
           },
         };
         signal.addEventListener('abort', onAbort, { once: true });
-        waiters.push(waiter);
+        enqueue(waiter);
         dispatch();
       });
     },
   };
+}
+
+/** Index of the first element not below `value` in an ascending array. */
+function lowerBound(sorted: readonly number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]! < value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }

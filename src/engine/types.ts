@@ -254,8 +254,13 @@ export interface UnfinishedUpload {
 }
 
 export interface UploaderEvents {
-  /** Any upload's state or progress changed (throttled for progress). */
+  /**
+   * Any upload's state or progress changed (throttled for progress), with snapshots of all uploads.
+   * Building those costs O(uploads) per event: with thousands of files, use `onUpdate` instead.
+   */
   change: (snapshots: UploadSnapshot[]) => void;
+  /** The same moments as `change`, with snapshots of only the uploads that changed since the last one. */
+  update: (changed: UploadSnapshot[]) => void;
   added: (upload: Upload) => void;
 }
 
@@ -286,6 +291,12 @@ export interface Uploader {
    * this existed and test doubles may lack it.
    */
   resumeUnfinished?(id: string): Promise<Upload>;
+  /**
+   * Listens to `update`: snapshots of only the uploads that changed, so following many files costs
+   * O(changed) per event. Optional: engines built before this existed and test doubles may lack it;
+   * then listen to `change`.
+   */
+  onUpdate?(listener: (changed: UploadSnapshot[]) => void): () => void;
   /** Whether checkpoints persist across reloads (IndexedDB available). */
   readonly resumable: boolean;
   /** Pauses every upload (checkpoints stay) and stops the hashing workers the uploader started. */

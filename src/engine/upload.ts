@@ -113,6 +113,11 @@ export class FileUpload implements Upload {
     return this.#session?.checkpoint?.id ?? this.#input.target?.id ?? null;
   }
 
+  /** The name its object key is built from (see `keyNameOf`). */
+  get keyName(): string {
+    return this.#input.keyName;
+  }
+
   /**
    * Whether this upload, still under way (not done, failed or canceled), sends the same file to the
    * same key name. A file selected again is another File object: name, size, time and type decide.

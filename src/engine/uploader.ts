@@ -6,7 +6,7 @@ import { fileChangedSinceUpload, fileNotFound, openFileFromHandle } from './file
 import { startedUnderAnotherIdentity } from './object-key';
 import { FileUpload, keyNameOf } from './upload';
 import { identityChanged } from './upload-errors';
-import type { AddOptions, Checkpoint, UnfinishedUpload, Upload, Uploader, UploaderEvents } from './types';
+import type { AddOptions, Checkpoint, UnfinishedUpload, Upload, Uploader, UploaderEvents, UploadSnapshot } from './types';
 
 /** Where `pagehide` is heard; `globalThis` in a browser. */
 export interface PageEvents {
@@ -29,6 +29,10 @@ export interface QueueEnvironment {
 export class UploadQueue implements Uploader {
   readonly #deps: EngineDeps;
   readonly #uploads: FileUpload[] = [];
+  /** Uploads by what makes two files the same (see `add`), so adding n files costs O(n), not O(n²). */
+  readonly #byIdentity = new Map<string, FileUpload[]>();
+  /** Uploads whose state or progress changed since the last change event. */
+  readonly #dirty = new Set<FileUpload>();
   readonly #emitter = new Emitter<UploaderEvents>();
   readonly #emitChange: Throttled;
   readonly #pageEvents: PageEvents | undefined;
@@ -40,11 +44,7 @@ export class UploadQueue implements Uploader {
     const { pageEvents } = environment;
     this.#dispose = environment.dispose;
     this.#deps = deps;
-    this.#emitChange = throttle(
-      () => this.#emitter.emit('change', this.#uploads.map((upload) => upload.snapshot())),
-      deps.settings.progressIntervalMs,
-      deps.clock,
-    );
+    this.#emitChange = throttle(() => this.#emitChanges(), deps.settings.progressIntervalMs, deps.clock);
     this.#pageEvents = pageEvents;
     pageEvents?.addEventListener('pagehide', this.#onPageHide);
   }
@@ -59,7 +59,7 @@ export class UploadQueue implements Uploader {
    */
   add(file: File, opts: AddOptions = {}): Upload {
     const keyName = keyNameOf(file, opts);
-    const underway = this.#uploads.find((upload) => upload.isUnderwayFor(file, keyName));
+    const underway = this.#byIdentity.get(identityOf(file, keyName))?.find((upload) => upload.isUnderwayFor(file, keyName));
     if (underway) return underway;
     return this.#enqueue(file, opts);
   }
@@ -98,13 +98,16 @@ export class UploadQueue implements Uploader {
       ...(target ? { target } : {}),
     });
     this.#uploads.push(upload);
-    upload.on('state', () => this.#changedNow());
-    upload.on('progress', () => this.#emitChange());
+    this.#index(upload);
+    upload.on('state', () => this.#changedNow(upload));
+    upload.on('progress', () => {
+      this.#dirty.add(upload);
+      this.#emitChange();
+    });
     this.#emitter.emit('added', upload);
-    this.#changedNow();
+    this.#changedNow(upload);
     return upload;
   }
-
 
   uploads(): Upload[] {
     return [...this.#uploads];
@@ -112,6 +115,10 @@ export class UploadQueue implements Uploader {
 
   on<E extends keyof UploaderEvents>(event: E, listener: UploaderEvents[E]): () => void {
     return this.#emitter.on(event, listener);
+  }
+
+  onUpdate(listener: (changed: UploadSnapshot[]) => void): () => void {
+    return this.#emitter.on('update', listener);
   }
 
   /** Checkpoints of uploads not running in this uploader, newest first. */
@@ -141,9 +148,30 @@ export class UploadQueue implements Uploader {
     this.#dispose?.();
   }
 
+  #index(upload: FileUpload): void {
+    const identity = identityOf(upload.file, upload.keyName);
+    const same = this.#byIdentity.get(identity) ?? [];
+    // Finished ones can never match again: dropped here, so the list stays short.
+    this.#byIdentity.set(identity, [...same.filter((other) => other.isUnderwayFor(other.file, other.keyName)), upload]);
+  }
+
   /** State changes are shown at once, not throttled like progress. */
-  #changedNow(): void {
+  #changedNow(upload: FileUpload): void {
+    this.#dirty.add(upload);
     this.#emitChange();
     this.#emitChange.flush();
   }
+
+  /** Snapshots of the changed uploads only; all of them only when someone listens to `change`. */
+  #emitChanges(): void {
+    const changed = [...this.#dirty].map((upload) => upload.snapshot());
+    this.#dirty.clear();
+    if (changed.length > 0) this.#emitter.emit('update', changed);
+    if (this.#emitter.has('change')) this.#emitter.emit('change', this.#uploads.map((upload) => upload.snapshot()));
+  }
+}
+
+/** Name, size, time and type of the file, and the key name it goes to (see `FileUpload.isUnderwayFor`). */
+function identityOf(file: File, keyName: string): string {
+  return JSON.stringify([keyName, file.name, file.size, file.lastModified, file.type]);
 }
