@@ -5,6 +5,9 @@ export const en = {
     subtitle: 'Files go straight to storage. If the page closes, select the same files again to continue where they stopped.',
   },
   language: { label: 'Language' },
+  list: {
+    label: 'Files',
+  },
   dropZone: {
     label: 'Choose files to upload, or drop files and folders here',
     hint: 'Drop files or folders here, or click to choose files',

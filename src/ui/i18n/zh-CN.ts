@@ -7,6 +7,9 @@ export const zhCN: UploaderMessages = {
     subtitle: '文件直接上传到存储。页面关闭后，重新选择同一文件即可从中断处继续。',
   },
   language: { label: '语言' },
+  list: {
+    label: '文件列表',
+  },
   dropZone: {
     label: '选择要上传的文件，或将文件和文件夹拖放到此处',
     hint: '将文件或文件夹拖放到此处，或点击选择文件',

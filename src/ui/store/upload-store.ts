@@ -1,4 +1,4 @@
-import { computed, onScopeDispose, ref } from 'vue';
+import { computed, onScopeDispose, ref, shallowReactive, shallowRef } from 'vue';
 import { defineStore } from 'pinia';
 import type {
   AddOptions,
@@ -11,7 +11,9 @@ import type {
 } from '../../engine/types';
 import { relativePathOf } from '../files/relative-path';
 import { handleOf } from '../files/file-handles';
-import { ACTIVE_STATES, pendingRow, rowFromSnapshot, type UploadRow } from './upload-row';
+import { pendingRow, rowFromSnapshot, type UploadRow } from './upload-row';
+import { RowTotals, sameTotals } from './row-totals';
+import { createTimeSlicer } from './time-slice';
 
 /** Creates the engine; injected so tests (and hosts) can supply their own. */
 export type UploaderFactory = () => Promise<Uploader>;
@@ -47,7 +49,11 @@ export interface AddFilesOptions {
  */
 export function defineUploadStore(id: string, createUploader: UploaderFactory) {
   return defineStore(id, () => {
-    const rows = ref<UploadRow[]>([]);
+    /**
+     * Shallow: a row is a plain object replaced whole when its upload changes, so a change costs
+     * one slot of the array (only what reads that slot updates), never a deep proxy per row.
+     */
+    const rows = shallowReactive<UploadRow[]>([]);
     const unfinished = ref<UnfinishedUpload[]>([]);
     const status = ref<EngineStatus>('idle');
     const startError = ref<string | null>(null);
@@ -66,79 +72,148 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
     const pendingFiles = new Map<string, { file: File; key: string | undefined }>();
     const unsubscribes: Array<() => void> = [];
     const listeners = new Set<(event: UploadStoreEvent) => void>();
+    const rowListeners = new Set<(changed: readonly UploadRow[]) => void>();
 
-    const totals = computed<UploadTotals>(() => {
-      const counted = rows.value.filter((row) => row.state !== 'canceled');
-      return {
-        files: counted.length,
-        finished: counted.filter((row) => row.state === 'done').length,
-        bytesUploaded: counted.reduce((sum, row) => sum + row.progress.bytesUploaded, 0),
-        bytesTotal: counted.reduce((sum, row) => sum + row.size, 0),
-        speed: counted.filter((row) => row.state === 'uploading').reduce((sum, row) => sum + row.progress.speed, 0),
-        active: counted.some((row) => ACTIVE_STATES.has(row.state)),
-      };
-    });
+    /** Where each row id is in `rows` (the first, should an id appear twice); rebuilt only on removal. */
+    const positions = new Map<string, number>();
+    const counted = new RowTotals();
+    const totals = shallowRef<UploadTotals>(counted.snapshot());
+    /** Rows waiting for Start. */
+    const pendingCount = ref(0);
+    /** Keys of resumed rows (how many rows each), for `visibleUnfinished`. */
+    const resumedKeys = new Map<string, number>();
+    /** IDENTITY_CHANGED notices by row id, for `unfinishedErrors`; few rows ever have one. */
+    const identityNotices = new Map<string, Record<string, UploadErrorInfo>>();
+    /** Bumped when row ids, resumed keys or identity notices change: what the two lists below read. */
+    const membership = ref(0);
+
+    /** Puts `row` at `index` (or at the end), keeping totals and lookups in step. */
+    function setRow(row: UploadRow, index: number = rows.length): void {
+      const before = rows[index];
+      counted.replace(before, row);
+      if (index === rows.length) rows.push(row);
+      else rows[index] = row;
+      if (before?.id !== row.id) {
+        if (before && positions.get(before.id) === index) positions.delete(before.id);
+        if (!positions.has(row.id)) positions.set(row.id, index);
+        membership.value++;
+      }
+      if (trackMembership(before, row)) membership.value++;
+    }
+
+    /** Follows resumed keys and identity notices; true when either changed. */
+    function trackMembership(before: UploadRow | undefined, after: UploadRow | undefined): boolean {
+      let changed = false;
+      const beforeKey = before?.resumed ? before.key : null;
+      const afterKey = after?.resumed ? after.key : null;
+      if (beforeKey !== afterKey) {
+        if (beforeKey !== null) {
+          const left = (resumedKeys.get(beforeKey) ?? 1) - 1;
+          if (left === 0) resumedKeys.delete(beforeKey);
+          else resumedKeys.set(beforeKey, left);
+        }
+        if (afterKey !== null) resumedKeys.set(afterKey, (resumedKeys.get(afterKey) ?? 0) + 1);
+        changed = true;
+      }
+      const id = after?.id ?? before?.id;
+      const notices = after ? identityNoticesOf(after) : undefined;
+      if (id !== undefined && (notices || identityNotices.has(id))) {
+        if (notices) identityNotices.set(id, notices);
+        else identityNotices.delete(id);
+        changed = true;
+      }
+      return changed;
+    }
+
+    /** After a batch of row changes: one totals update, and the rows to whoever follows them. */
+    function publish(changed: readonly UploadRow[]): void {
+      const next = counted.snapshot();
+      if (!sameTotals(next, totals.value)) totals.value = next;
+      pendingCount.value = counted.pending;
+      if (changed.length === 0) return;
+      for (const listener of rowListeners) listener(changed);
+    }
+
+    function removeRowAt(index: number): void {
+      const [removed] = rows.splice(index, 1);
+      if (!removed) return;
+      counted.replace(removed, undefined);
+      trackMembership(removed, undefined);
+      positions.clear();
+      rows.forEach((row, at) => {
+        if (!positions.has(row.id)) positions.set(row.id, at);
+      });
+      membership.value++;
+    }
 
     /**
      * Why an unfinished upload cannot be resumed, by its id: its one-click resume failed, or an
      * upload of the same file was told it had been started under another identity (IDENTITY_CHANGED).
      */
     const unfinishedErrors = computed<Record<string, UploadErrorInfo>>(() => {
+      void membership.value;
       const elsewhere: Record<string, UploadErrorInfo> = {};
-      for (const row of rows.value) {
-        for (const notice of row.noticeDetails ?? []) {
-          if (notice.code !== 'IDENTITY_CHANGED' || notice.unfinishedId === undefined) continue;
-          elsewhere[notice.unfinishedId] = { code: 'IDENTITY_CHANGED', message: notice.message, retryable: false };
-        }
+      for (const index of [...identityNotices.keys()].map((id) => positions.get(id) ?? -1).sort((a, b) => a - b)) {
+        const row = rows[index];
+        if (row) Object.assign(elsewhere, identityNotices.get(row.id));
       }
       return { ...elsewhere, ...resumeErrors.value };
     });
 
     /** Unfinished uploads not already continuing in this page. */
-    const visibleUnfinished = computed(() =>
-      unfinished.value.filter(
-        (item) => !rows.value.some((row) => row.id === item.id || (row.resumed && row.key === item.key)),
-      ),
-    );
+    const visibleUnfinished = computed(() => {
+      void membership.value;
+      return unfinished.value.filter((item) => !positions.has(item.id) && !resumedKeys.has(item.key));
+    });
 
     function emit(event: UploadStoreEvent): void {
       for (const listener of listeners) listener(event);
     }
 
     function indexOf(rowId: string): number {
-      return rows.value.findIndex((row) => row.id === rowId);
+      return positions.get(rowId) ?? -1;
     }
 
     function applySnapshot(snapshot: UploadSnapshot): UploadRow | undefined {
       const index = indexOf(snapshot.id);
-      const current = rows.value[index];
+      const current = rows[index];
       // Rows come only from add(); a change for an unknown id is one this store already dropped.
       if (!current) return undefined;
       const row = rowFromSnapshot(snapshot, current.expectedResume);
-      rows.value[index] = row;
+      setRow(row, index);
       return row;
     }
 
+    function applyAll(snapshots: readonly UploadSnapshot[]): void {
+      const changed: UploadRow[] = [];
+      for (const snapshot of snapshots) {
+        const row = applySnapshot(snapshot);
+        if (row) changed.push(row);
+      }
+      publish(changed);
+      for (const row of changed) emit({ type: 'progress', row });
+    }
+
+    /** Only the uploads that changed, where the engine can say which (`onUpdate`); else all of them. */
     function listen(engine: Uploader): void {
-      unsubscribes.push(
-        engine.on('change', (snapshots) => {
-          for (const snapshot of snapshots) {
-            const row = applySnapshot(snapshot);
-            if (row) emit({ type: 'progress', row });
-          }
-        }),
-      );
+      unsubscribes.push(engine.onUpdate ? engine.onUpdate(applyAll) : engine.on('change', applyAll));
+    }
+
+    function applyFinal(snapshot: UploadSnapshot): UploadRow | undefined {
+      const row = applySnapshot(snapshot);
+      publish(row ? [row] : []);
+      return row;
     }
 
     function track(upload: Upload): void {
       uploads.set(upload.id, upload);
       unsubscribes.push(
         upload.on('done', (result, snapshot) => {
-          const row = applySnapshot(snapshot);
+          const row = applyFinal(snapshot);
           if (row) emit({ type: 'success', result: { ...result }, row });
         }),
         upload.on('error', (error, snapshot) => {
-          const row = applySnapshot(snapshot);
+          const row = applyFinal(snapshot);
           if (row) emit({ type: 'error', error: { ...error }, row });
         }),
       );
@@ -173,15 +248,21 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
       return starting;
     }
 
+    /** Names (and folder paths) of the unfinished uploads, looked up once per list rather than per file. */
+    let unfinishedNames: { from: UnfinishedUpload[]; names: Set<string> } | null = null;
+
     function expectsResume(file: File): boolean {
-      const path = relativePathOf(file);
-      return unfinished.value.some((item) => item.name === file.name && item.relativePath === path);
+      if (unfinished.value.length === 0) return false;
+      if (unfinishedNames?.from !== unfinished.value) {
+        unfinishedNames = { from: unfinished.value, names: new Set(unfinished.value.map((item) => nameKey(item.name, item.relativePath))) };
+      }
+      return unfinishedNames.names.has(nameKey(file.name, relativePathOf(file)));
     }
 
-    function addToEngine(engine: Uploader, pendingId: string): void {
+    function addToEngine(engine: Uploader, pendingId: string): UploadRow | undefined {
       const pending = pendingFiles.get(pendingId);
       const index = indexOf(pendingId);
-      if (!pending || index < 0) return; // removed while waiting for the engine
+      if (!pending || index < 0) return undefined; // removed while waiting for the engine
       pendingFiles.delete(pendingId);
       const handle = handleOf(pending.file);
       const options: AddOptions = {
@@ -189,25 +270,48 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
         ...(handle ? { handle } : {}),
       };
       const upload = engine.add(pending.file, options);
-      rows.value[index] = rowFromSnapshot(upload.snapshot(), expectsResume(pending.file));
+      const row = rowFromSnapshot(upload.snapshot(), expectsResume(pending.file));
+      setRow(row, index);
       track(upload);
+      return row;
     }
 
     /** Lists the files at once; hands them to the engine now (autoStart) or on startPending(). */
     async function addFiles(files: readonly File[], options: AddFilesOptions): Promise<void> {
-      const ids = files.map((file) => {
+      const ids: string[] = [];
+      const added: UploadRow[] = [];
+      for (const file of files) {
         const pendingId = `pending-${++pendingCounter}`;
         pendingFiles.set(pendingId, { file, key: options.keyOf?.(file) });
-        rows.value.push(pendingRow(pendingId, file));
-        return pendingId;
-      });
+        const row = pendingRow(pendingId, file);
+        setRow(row);
+        added.push(row);
+        ids.push(pendingId);
+      }
+      publish(added);
       if (options.autoStart) await startPending(ids);
     }
 
+    /**
+     * Hands the files to the engine in slices of a few milliseconds, so a folder of 10,000 files
+     * never blocks the page in one long task; the first files start uploading meanwhile.
+     */
     async function startPending(ids: readonly string[] = [...pendingFiles.keys()]): Promise<void> {
       const engine = await start();
       if (!engine) return;
-      for (const pendingId of ids) addToEngine(engine, pendingId);
+      const startedIn = generation;
+      const slicer = createTimeSlicer();
+      let changed: UploadRow[] = [];
+      for (const pendingId of ids) {
+        const row = addToEngine(engine, pendingId);
+        if (row) changed.push(row);
+        if (!slicer.due()) continue;
+        publish(changed);
+        changed = [];
+        await slicer.pause();
+        if (startedIn !== generation) return;
+      }
+      publish(changed);
     }
 
     function pause(rowId: string): void {
@@ -228,11 +332,12 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
 
     /** Forgets a row; an upload that may still hold server parts is canceled first. */
     async function remove(rowId: string): Promise<void> {
-      const row = rows.value[indexOf(rowId)];
+      const row = rows[indexOf(rowId)];
       if (row && row.state !== 'done' && row.state !== 'canceled') await cancel(rowId);
       pendingFiles.delete(rowId);
       uploads.delete(rowId);
-      rows.value = rows.value.filter((item) => item.id !== rowId);
+      for (let index = indexOf(rowId); index >= 0; index = indexOf(rowId)) removeRowAt(index);
+      publish([]);
     }
 
     /**
@@ -254,7 +359,9 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
         return;
       }
       if (uploads.has(upload.id)) return; // a second click while the first was resuming
-      rows.value.push(rowFromSnapshot(upload.snapshot(), true));
+      const row = rowFromSnapshot(upload.snapshot(), true);
+      setRow(row);
+      publish([row]);
       track(upload);
       unfinished.value = unfinished.value.filter((item) => item.id !== unfinishedId);
     }
@@ -264,6 +371,15 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
       if (!engine) return;
       await engine.discardUnfinished(unfinishedId);
       unfinished.value = unfinished.value.filter((item) => item.id !== unfinishedId);
+    }
+
+    /**
+     * Every row added or changed, in batches (one per engine event or added selection): what a
+     * follower of many rows (the screen-reader announcer) needs without watching them all.
+     */
+    function onRowsChanged(listener: (changed: readonly UploadRow[]) => void): () => void {
+      rowListeners.add(listener);
+      return () => rowListeners.delete(listener);
     }
 
     /** Subscribe to per-upload results; returns the unsubscribe. */
@@ -285,7 +401,13 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
     /** Stops the engine and forgets everything; start() makes a fresh engine. */
     function $reset(): void {
       dispose();
-      rows.value = [];
+      rows.splice(0);
+      positions.clear();
+      resumedKeys.clear();
+      identityNotices.clear();
+      counted.clear();
+      membership.value++;
+      publish([]);
       unfinished.value = [];
       status.value = 'idle';
       startError.value = null;
@@ -306,6 +428,7 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
       resumeErrors,
       unfinishedErrors,
       totals,
+      pendingCount,
       visibleUnfinished,
       start,
       addFiles,
@@ -318,9 +441,24 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
       discardUnfinished,
       resumeUnfinished,
       onUploadEvent,
+      onRowsChanged,
       $reset,
     };
   });
+}
+
+function nameKey(name: string, relativePath: string | undefined): string {
+  return `${relativePath ?? ''}\u0000${name}`;
+}
+
+/** The IDENTITY_CHANGED notices of a row, by the unfinished upload they name; undefined when none. */
+function identityNoticesOf(row: UploadRow): Record<string, UploadErrorInfo> | undefined {
+  let found: Record<string, UploadErrorInfo> | undefined;
+  for (const notice of row.noticeDetails ?? []) {
+    if (notice.code !== 'IDENTITY_CHANGED' || notice.unfinishedId === undefined) continue;
+    (found ??= {})[notice.unfinishedId] = { code: 'IDENTITY_CHANGED', message: notice.message, retryable: false };
+  }
+  return found;
 }
 
 /**
