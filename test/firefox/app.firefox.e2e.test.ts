@@ -5,8 +5,8 @@
  * when the file is selected again, and without the File System Access API the page falls back to
  * the file input and to "select the file again".
  *
- * No throttling (Firefox has no CDP network emulation): part uploads are held back by request
- * interception, so "halfway through" is a part boundary, and every count below is exact.
+ * No throttling (WebDriver BiDi can take a page offline, not slow it down): part uploads are held
+ * back by request interception, so "halfway through" is a part boundary, and every count below is exact.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
