@@ -94,11 +94,33 @@ describe('loadConfig', () => {
     [{ ...cloudEnv, OSS_ENDPOINT: 'ftp://example.com' }, 'OSS_ENDPOINT'],
     [{ ...cloudEnv, OSS_ENDPOINT: undefined, STS_ENDPOINT: 'https://sts.aliyuncs.com' }, 'OSS_ENDPOINT'],
     [{ ...cloudEnv, STS_ENDPOINT: 'not a url' }, 'STS_ENDPOINT'],
+    [{ HOST: 'local host' }, 'HOST'],
+    [{ HOST: 'a/b' }, 'HOST'],
+    [{ FC_SERVER_PORT: '99999' }, 'FC_SERVER_PORT'],
+    [{ REDIS_URL: 'http://localhost:6379' }, 'REDIS_URL'],
+    [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
+    [{ ...cloudEnv, UPLOAD_ROLE_ARN: 'uploader' }, 'UPLOAD_ROLE_ARN'],
+    [{ ALIBABA_CLOUD_SECURITY_TOKEN: SECRET }, 'ALIBABA_CLOUD_SECURITY_TOKEN'],
+    [{ ...cloudEnv, ALIBABA_CLOUD_ACCESS_KEY_ID: undefined, ALIBABA_CLOUD_ACCESS_KEY_SECRET: undefined, ALIBABA_CLOUD_SECURITY_TOKEN: SECRET }, 'ALIBABA_CLOUD_SECURITY_TOKEN'],
+    [
+      { ...cloudEnv, ALIBABA_CLOUD_ACCESS_KEY_ID: undefined, ALIBABA_CLOUD_ACCESS_KEY_SECRET: undefined, ALIBABA_CLOUD_OIDC_TOKEN_FILE: '/var/run/token' },
+      'UPLOAD_ROLE_ARN',
+    ],
   ] as Array<[Env, string]>)('rejects %j with one line naming %s and no secret', (env, variable) => {
     const error = errorOf(env);
     expect(error.message).toContain(variable);
     expect(error.message).not.toContain('\n');
     expect(error.message).not.toContain(SECRET);
+  });
+
+  it('reads the production settings: HOST, FC_SERVER_PORT, REDIS_URL, UPLOAD_ROLE_ARN', () => {
+    expect(loadConfig({}, { cwd })).toMatchObject({ host: 'localhost', port: 5173, redisUrl: null });
+    // Function Compute: its port, and every interface, since FC reaches the instance from outside.
+    expect(loadConfig({ FC_SERVER_PORT: '9000', LOCAL_OSS_PORT: '9100' }, { cwd })).toMatchObject({ host: '0.0.0.0', port: 9000 });
+    expect(loadConfig({ FC_SERVER_PORT: '9000', PORT: '8080', HOST: '127.0.0.1', LOCAL_OSS_PORT: '9100' }, { cwd })).toMatchObject({ host: '127.0.0.1', port: 8080 });
+    expect(loadConfig({ REDIS_URL: 'redis://localhost:6379/0' }, { cwd }).redisUrl).toBe('redis://localhost:6379/0');
+    const role = 'acs:ram::1234567890123456:role/upload-only';
+    expect(loadConfig({ ...cloudEnv, UPLOAD_ROLE_ARN: role }, { cwd }).roleArn).toBe(role);
   });
 
   it('names DATA_DIR when the credentials file is corrupt, without printing its content', async () => {
