@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_CONNECTION_TIMEOUTS, type ConnectionTimeouts } from '../http-timeouts';
 import type { AuthContext, Policy } from './auth';
+import { answerClientErrors } from './client-error';
 import { CorsRule } from './cors';
 import { listenLoopback, type Listening } from './listen';
 import { createOssListener } from './server';
@@ -68,15 +69,14 @@ export async function startLocalOss(options: LocalOssOptions): Promise<LocalOss>
   };
   const timeouts: ConnectionTimeouts = { ...DEFAULT_CONNECTION_TIMEOUTS, ...definedOnly(options.timeouts ?? {}) };
   const storage = await Storage.open(options.dataDir, options.buckets, options.storage);
+  const cors = new CorsRule(options.corsAllowedOrigins ?? ['*']);
   let url = '';
   let oss: Listening;
   try {
-    oss = await listenLoopback(
-      createOssListener({ storage, auth, cors: new CorsRule(options.corsAllowedOrigins ?? ['*']), now, endpoint: () => url }),
-      options.port ?? 0,
-      options.host,
-      { timeouts },
-    );
+    oss = await listenLoopback(createOssListener({ storage, auth, cors, now, endpoint: () => url }), options.port ?? 0, options.host, {
+      timeouts,
+      configure: (server) => answerClientErrors(server, cors, now),
+    });
   } catch (error) {
     await storage.close();
     throw error;

@@ -12,6 +12,8 @@ export interface ListenOptions {
   onConnection?: (socket: Socket) => void;
   /** Header deadline and idle limit (see applyConnectionTimeouts). Default DEFAULT_CONNECTION_TIMEOUTS. */
   timeouts?: ConnectionTimeouts;
+  /** Called with each node:http server before it listens (e.g. to answer parser errors). */
+  configure?: (server: Server) => void;
 }
 
 const LOOPBACKS = ['127.0.0.1', '::1'] as const;
@@ -55,6 +57,7 @@ function listenOne(listener: RequestListener, port: number, host: string, option
   const server = createServer({ requestTimeout: 0 }, listener);
   applyConnectionTimeouts(server, options.timeouts ?? DEFAULT_CONNECTION_TIMEOUTS);
   if (options.onConnection) server.on('connection', options.onConnection);
+  options.configure?.(server);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port, host, exclusive: true }, () => {
