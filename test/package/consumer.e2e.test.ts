@@ -348,4 +348,45 @@ describe('the packed package', () => {
     );
     await sh(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.check.json'], appDir);
   });
+
+  test('./engine and ./server type-check for a Node project on NodeNext resolution', async () => {
+    const dir = join(appDir, 'node-project');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'node-project', private: true, type: 'module' }));
+    await writeFile(
+      join(dir, 'server.ts'),
+      [
+        "import { createTokenApp, serveTokenApp, type TokenAppDeps } from 'oss-resumable-uploader/server';",
+        "import { planParts } from 'oss-resumable-uploader/engine';",
+        'export async function serve(deps: TokenAppDeps): Promise<number> {',
+        "  return (await serveTokenApp(createTokenApp({ ...deps, basePath: '/upload-api' }), { host: '0.0.0.0' })).port;",
+        '}',
+        'export const parts: number = planParts(1024).parts.length;',
+        // Only types that resolved through every file of the declarations reject these.
+        '// @ts-expect-error basePath is a string',
+        'export const wrongBase = (deps: TokenAppDeps) => createTokenApp({ ...deps, basePath: 42 });',
+        '// @ts-expect-error the config needs a roleArn',
+        "export const noRole = (deps: TokenAppDeps) => createTokenApp({ ...deps, config: { ...deps.config, roleArn: undefined } });",
+        '',
+      ].join('\n'),
+    );
+    await writeFile(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          lib: ['ES2023', 'DOM'],
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          typeRoots: [join(REPO_ROOT, 'node_modules/@types')],
+          types: ['node'],
+        },
+        files: ['server.ts'],
+      }),
+    );
+    await sh(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], dir);
+  });
 });
