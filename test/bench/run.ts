@@ -11,6 +11,7 @@ const SUITES: Record<string, () => Promise<{ run: BenchSuite }>> = {
   'browser-upload': () => import('./browser-upload'),
   'bundle-size': () => import('./bundle-size'),
   'verified-resume': () => import('./verified-resume'),
+  'many-files': () => import('./many-files'),
 };
 
 function toMarkdown(rows: Array<BenchRow & { suite: string }>): string {
