@@ -18,7 +18,7 @@ export async function openApp(target: Browser | BrowserContext, url: string): Pr
 }
 
 /** Waits until the row of `name` is in `state` (data-state: uploading, paused, done, …). */
-export async function waitForState(page: Page, name: string, state: string, timeout = 120_000): Promise<void> {
+export async function waitForState(page: Page, name: string, state: string, timeout = 60_000): Promise<void> {
   await page.waitForFunction(
     (rowSelector, fileName, wanted) =>
       Array.from(document.querySelectorAll(rowSelector)).some(
