@@ -1,4 +1,3 @@
-import { createClient } from 'redis';
 import type { RateLimitStore } from './rate-limit-store';
 
 /**
@@ -40,6 +39,8 @@ export interface RedisRateLimitStoreOptions {
 
 /** Connects (rejecting if Redis cannot be reached at start) and returns the shared store. */
 export async function createRedisRateLimitStore({ url, keyPrefix = 'oss-uploader:rate:', onError }: RedisRateLimitStoreOptions): Promise<RateLimitStore> {
+  // Loaded here, not at start: `redis` is an optional peer, needed only where REDIS_URL is set.
+  const { createClient } = await import('redis');
   const client = createClient({
     url,
     // While Redis is away, fail at once (the token app lets the request through) rather than queue.
