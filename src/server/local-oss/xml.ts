@@ -23,9 +23,19 @@ const MAX_DEPTH = 16;
  * is any DOCTYPE: no OSS request body needs a DTD, and without one no entity can be declared (XXE,
  * expansion bombs).
  */
-export function parseXml(text: string, repeatedElements: readonly string[]): Record<string, unknown> {
+export function parseXml(text: string, repeatedElements: readonly string[], options: { trimValues?: boolean } = {}): Record<string, unknown> {
   if (text.trim() === '' || /<!DOCTYPE/i.test(text)) throw new OssError('MalformedXML');
-  const parser = new XMLParser({ parseTagValue: false, maxNestedTags: MAX_DEPTH, isArray: (name) => repeatedElements.includes(name) });
+  const parser = new XMLParser({
+    parseTagValue: false,
+    maxNestedTags: MAX_DEPTH,
+    isArray: (name) => repeatedElements.includes(name),
+    // Object keys may begin or end with spaces; trimming would delete another object.
+    trimValues: options.trimValues ?? true,
+    // Character references (`&#39;`, which ali-oss writes for `'` in a key) are XML; without this
+    // option the parser decodes only the five named entities. (It also decodes HTML names such as
+    // `&copy;`, which an XML parser would refuse as undeclared.)
+    htmlEntities: true,
+  });
   let document: Record<string, unknown>;
   try {
     // Before the validator, so a deep body is refused at MAX_DEPTH instead of walked to the end.

@@ -65,9 +65,9 @@ describe('one table resolves every request', () => {
   });
 
   it('refuses before authentication what cannot be authenticated or authorized without implementing it', () => {
-    for (const [method, path] of [['POST', '/b'], ['POST', '/b?delete']]) {
-      expect(() => resolveOperation(request(method ?? '', path ?? ''))).toThrow(expect.objectContaining({ code: 'NotImplemented' }));
-    }
+    expect(() => resolveOperation(request('POST', '/b'))).toThrow(expect.objectContaining({ code: 'NotImplemented' }));
+    // DeleteMultipleObjects is implemented: its handler authorizes each key of the body.
+    expect(resolveOperation(request('POST', '/b?delete'))).toBe('DeleteMultipleObjects');
   });
 
   it('refuses, on an implemented operation, a sub-resource OSS defines that it does not honour', () => {

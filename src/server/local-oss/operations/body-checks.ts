@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { OssRequest } from '../request';
 import { OssError } from '../errors';
 import type { StoredHeaders } from '../storage/records';
@@ -59,4 +60,16 @@ export function contentMd5Of(request: OssRequest): string | undefined {
 
 export function forbidsOverwrite(request: OssRequest): boolean {
   return request.headers['x-oss-forbid-overwrite']?.toLowerCase() === 'true';
+}
+
+/** A small request body (XML), whole; `tooLarge` once it passes `maxBytes`. */
+export async function readSmallBody(body: Readable, maxBytes: number, tooLarge: () => OssError): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
 }

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { crc64Concat } from '../../../shared/crc64-combine';
 import { OssError } from '../errors';
 import { queryValue } from '../request';
@@ -7,7 +6,7 @@ import { sendXml } from '../respond';
 import { parseXml } from '../xml';
 import type { CompleteBuilder } from '../storage/bucket-store';
 import { quotedEtag, type PartRecord } from '../storage/records';
-import { contentMd5Of, forbidsOverwrite } from './body-checks';
+import { contentMd5Of, forbidsOverwrite, readSmallBody } from './body-checks';
 import type { OperationContext } from './context';
 
 /** Every part but the last must be at least this large (100 KiB, as OSS and ali-oss use). */
@@ -28,7 +27,7 @@ export async function completeMultipartUpload(ctx: OperationContext): Promise<vo
   const { request, bucket, key } = ctx;
   const uploadId = queryValue(request, 'uploadId') ?? '';
   const expectedMd5Base64 = contentMd5Of(request);
-  const body = await readSmallBody(ctx.req, MAX_COMPLETE_BODY_BYTES);
+  const body = await readSmallBody(ctx.req, MAX_COMPLETE_BODY_BYTES, () => new OssError('MalformedXML', 'The CompleteMultipartUpload body is too large.'));
   if (expectedMd5Base64 !== undefined && createHash('md5').update(body).digest('base64') !== expectedMd5Base64) {
     throw new OssError('InvalidDigest');
   }
@@ -68,6 +67,7 @@ function buildObject(requested: RequestedPart[] | null, now: number): CompleteBu
         type: 'Multipart',
         headers: upload.headers,
         segments: chosen.map((part) => ({ blob: part.blob, size: part.size })),
+        ...(upload.tags ? { tags: upload.tags } : {}),
       },
       usedParts: new Set(chosen.map((part) => part.partNumber)),
     };
@@ -104,15 +104,4 @@ function normalizeEtag(etag: string): string {
 
 function encodeKey(key: string): string {
   return encodeURIComponent(key).replace(/%2F/g, '/');
-}
-
-async function readSmallBody(body: Readable, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw new OssError('MalformedXML', 'The CompleteMultipartUpload body is too large.');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }

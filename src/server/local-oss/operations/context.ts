@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuthContext, Principal } from '../auth/types';
 import type { BlobStore } from '../storage/blob-store';
 import type { BucketStore } from '../storage/bucket-store';
 import type { OssRequest } from '../request';
@@ -15,6 +16,11 @@ export interface OperationContext {
   now: () => number;
   /** `http://localhost:PORT`, for `<Location>`. */
   endpoint: string;
+  /** Who signed the request, for the authorizations an operation needs beyond its row's (copy source, each deleted key). */
+  principal: Principal;
+  auth: AuthContext;
+  /** Another configured bucket (a copy source), or undefined. */
+  bucketNamed: (name: string) => BucketStore | undefined;
 }
 
 export type OperationHandler = (ctx: OperationContext) => Promise<void>;

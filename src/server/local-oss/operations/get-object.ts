@@ -93,6 +93,8 @@ function objectHeaders(ctx: OperationContext, object: ObjectRecord): Record<stri
     'x-oss-hash-crc64ecma': object.crc64,
   };
   for (const [name, value] of Object.entries(object.headers)) headers[name] = value;
+  const tagCount = Object.keys(object.tags ?? {}).length;
+  if (tagCount > 0) headers['x-oss-tagging-count'] = String(tagCount);
   for (const [parameter, header] of Object.entries(RESPONSE_OVERRIDES)) {
     const value = queryValue(ctx.request, parameter);
     if (value === undefined || value === '') continue;

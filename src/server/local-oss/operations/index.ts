@@ -2,18 +2,22 @@ import { OssError } from '../errors';
 import type { OssRequest } from '../request';
 import { abortMultipartUpload } from './abort-multipart-upload';
 import { completeMultipartUpload } from './complete-multipart-upload';
+import { copyObject } from './copy-object';
 import type { OperationHandler } from './context';
+import { deleteMultipleObjects } from './delete-multiple-objects';
 import { deleteObject } from './delete-object';
 import { getObject, headObject } from './get-object';
 import { initiateMultipartUpload } from './initiate-multipart-upload';
 import { listMultipartUploads } from './list-multipart-uploads';
 import { listObjects, listObjectsV2 } from './list-objects';
 import { listParts } from './list-parts';
+import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './object-tagging';
 import { putObject } from './put-object';
 import { describeRequest, notImplemented, refusalFor, routeFor, ROUTES, type OperationName, type Route } from './routes';
 import { uploadPart } from './upload-part';
 
 export { ROUTES, type OperationName } from './routes';
+export { assertValidKey } from './keys';
 
 /**
  * The operations this server implements. Every other row of ROUTES is answered 501 NotImplemented
@@ -32,6 +36,11 @@ export const IMPLEMENTED: Partial<Record<OperationName, OperationHandler>> = {
   CompleteMultipartUpload: completeMultipartUpload,
   ListParts: listParts,
   AbortMultipartUpload: abortMultipartUpload,
+  CopyObject: copyObject,
+  DeleteMultipleObjects: deleteMultipleObjects,
+  PutObjectTagging: putObjectTagging,
+  GetObjectTagging: getObjectTagging,
+  DeleteObjectTagging: deleteObjectTagging,
 };
 
 /**
@@ -64,9 +73,4 @@ export function resolveOperation(request: OssRequest): OperationName {
   const route: Route & { name: OperationName } = routeFor(request);
   if (route.refusedBeforeAuthentication !== undefined) throw notImplemented(route.refusedBeforeAuthentication);
   return route.name;
-}
-
-/** 1–1023 UTF-8 bytes, not starting with `/` or `\`. */
-export function assertValidKey(key: string): void {
-  if (Buffer.byteLength(key, 'utf8') > 1023 || key.startsWith('/') || key.startsWith('\\')) throw new OssError('InvalidObjectName');
 }

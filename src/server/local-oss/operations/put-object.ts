@@ -3,6 +3,7 @@ import { sendEmpty } from '../respond';
 import { quotedEtag, type ObjectRecord } from '../storage/records';
 import { checkDeclaredLength, contentMd5Of, forbidsOverwrite, storedHeadersOf } from './body-checks';
 import { MAX_SINGLE_BODY_BYTES, type OperationContext } from './context';
+import { taggingHeaderOf } from './tags';
 
 /** `PUT /{key}`: the body streams to disk; the object replaces any earlier one once it is complete. */
 export async function putObject(ctx: OperationContext): Promise<void> {
@@ -11,6 +12,7 @@ export async function putObject(ctx: OperationContext): Promise<void> {
   const expectedMd5Base64 = contentMd5Of(request);
   const forbidOverwrite = forbidsOverwrite(request);
   const headers = storedHeadersOf(request);
+  const tags = taggingHeaderOf(request);
   // Fail before reading the body when we already know; the commit checks again under the key lock.
   if (forbidOverwrite && bucket.getObject(key)) throw new OssError('FileAlreadyExists');
 
@@ -24,6 +26,7 @@ export async function putObject(ctx: OperationContext): Promise<void> {
     type: 'Normal',
     headers,
     segments: [{ blob: received.blob, size: received.size }],
+    ...(tags ? { tags } : {}),
   };
   await bucket.putObject(object, { forbidOverwrite });
   sendEmpty(ctx.res, 200, {

@@ -17,5 +17,6 @@ function status(row: Route, implemented: boolean): string {
   if (!implemented) return '501 NotImplemented';
   const accepted = row.accepts === undefined ? '' : ` (with ${row.accepts.map((name) => `\`${name}\``).join(', ')})`;
   const refused = (row.refuses ?? []).map((refusal) => refusal.what);
-  return `implemented${accepted}${refused.length === 0 ? '' : `; refused (501 unless noted): ${refused.join('; ')}`}`;
+  const perKey = row.authorizedPerKey === undefined ? '' : `; authorized per key: ${row.authorizedPerKey}`;
+  return `implemented${accepted}${perKey}${refused.length === 0 ? '' : `; refused (501 unless noted): ${refused.join('; ')}`}`;
 }

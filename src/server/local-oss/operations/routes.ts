@@ -48,6 +48,11 @@ export interface Route {
    * operation (the credentials or the keys are in the body): refused before authentication.
    */
   readonly refusedBeforeAuthentication?: string;
+  /**
+   * Set when the RAM action is checked on each object the body names, by the handler, instead of
+   * once on the URL (DeleteMultipleObjects: `oss:DeleteObject` on every key).
+   */
+  readonly authorizedPerKey?: string;
 }
 
 type RouteOptions = Omit<Route, 'name' | 'method' | 'level' | 'query' | 'action'>;
@@ -87,14 +92,8 @@ const SERVER_SIDE_ENCRYPTION = headerRefusal('server-side encryption (`x-oss-ser
   'x-oss-server-side-data-encryption',
 ]);
 const OBJECT_ACL = headerRefusal('`x-oss-object-acl` other than `default`', ['x-oss-object-acl'], (value) => value !== 'default');
-const TAGGING = headerRefusal('object tags (`x-oss-tagging`)', ['x-oss-tagging']);
 const SYMLINK_TARGET = headerRefusal('`x-oss-symlink-target` (PutSymlink is `PUT ?symlink`)', ['x-oss-symlink-target']);
 const RANGE_BEHAVIOR = headerRefusal('`x-oss-range-behavior` other than `standard`', ['x-oss-range-behavior'], (value) => value.toLowerCase() !== 'standard');
-const FORBID_OVERWRITE_AT_INITIATE = headerRefusal(
-  '`x-oss-forbid-overwrite: true` (OSS checks it when the upload is initiated; here only PutObject and CompleteMultipartUpload do)',
-  ['x-oss-forbid-overwrite'],
-  (value) => value.toLowerCase() === 'true',
-);
 const CALLBACK: Refusal = {
   what: 'upload callbacks (`x-oss-callback`, `x-oss-callback-var`, or the `callback` / `callback-var` parameters)',
   check(request, operation) {
@@ -140,7 +139,8 @@ export const ROUTES = [
     refusedBeforeAuthentication: 'PostObject (form upload): its signature and key are in the form body',
   }),
   bucket('POST', ['delete'], 'DeleteMultipleObjects', 'oss:DeleteObject', {
-    refusedBeforeAuthentication: 'DeleteMultipleObjects (POST ?delete): the keys to authorize are in the body',
+    accepts: ['encoding-type'],
+    authorizedPerKey: '`oss:DeleteObject` on each key of the body; one denied key refuses the request (403 AccessDenied), nothing deleted',
   }),
   // Bucket configuration.
   bucket('PUT', ['acl'], 'PutBucketAcl', 'oss:PutBucketAcl'),
@@ -223,11 +223,11 @@ export const ROUTES = [
   object('HEAD', [], 'HeadObject', 'oss:GetObject', { accepts: RESPONSE_OVERRIDES }),
   object('HEAD', ['objectMeta'], 'GetObjectMeta', 'oss:GetObject'),
   object('PUT', [], 'PutObject', 'oss:PutObject', {
-    refuses: [FORBID_OVERWRITE_VALUE, STORAGE_CLASS, SERVER_SIDE_ENCRYPTION, OBJECT_ACL, TAGGING, CALLBACK, SYMLINK_TARGET],
+    refuses: [FORBID_OVERWRITE_VALUE, STORAGE_CLASS, SERVER_SIDE_ENCRYPTION, OBJECT_ACL, CALLBACK, SYMLINK_TARGET],
   }),
   object('DELETE', [], 'DeleteObject', 'oss:DeleteObject'),
   object('POST', ['uploads'], 'InitiateMultipartUpload', 'oss:PutObject', {
-    refuses: [FORBID_OVERWRITE_VALUE, FORBID_OVERWRITE_AT_INITIATE, STORAGE_CLASS, SERVER_SIDE_ENCRYPTION, OBJECT_ACL, TAGGING],
+    refuses: [FORBID_OVERWRITE_VALUE, STORAGE_CLASS, SERVER_SIDE_ENCRYPTION, OBJECT_ACL],
   }),
   // uploadId selects; a missing or bad partNumber is the handler's InvalidArgument.
   object('PUT', ['uploadId'], 'UploadPart', 'oss:PutObject', { accepts: ['partNumber'] }),
@@ -258,7 +258,10 @@ export const ROUTES = [
   object('POST', ['vod'], 'PostVodPlaylist', 'oss:PostVodPlaylist'),
   object('GET', ['vod'], 'GetVodPlaylist', 'oss:GetVodPlaylist'),
   // Object: selected by a header. After the sub-resource rows: PUT ?acl with a copy source is still PutObjectACL.
-  object('PUT', [], 'CopyObject', 'oss:PutObject', { header: 'x-oss-copy-source' }),
+  object('PUT', [], 'CopyObject', 'oss:PutObject', {
+    header: 'x-oss-copy-source',
+    refuses: [FORBID_OVERWRITE_VALUE, STORAGE_CLASS, SERVER_SIDE_ENCRYPTION, OBJECT_ACL],
+  }),
   object('PUT', ['uploadId'], 'UploadPartCopy', 'oss:PutObject', { header: 'x-oss-copy-source' }),
 ] as const satisfies readonly Route[];
 

@@ -48,6 +48,12 @@ export class BlobStore {
   readonly #hashes: HashPool;
   readonly #readers = new Map<string, number>();
   readonly #deleteWhenUnread = new Set<string>();
+  /**
+   * How many records (objects, parts, copies in progress) use each data file. CopyObject shares
+   * the source's files instead of copying bytes, so one file may belong to several objects, in
+   * any bucket; a file is removed only when its last user releases it.
+   */
+  readonly #users = new Map<string, number>();
 
   constructor(blobDir: string, tmpDir: string, hashes: HashPool, createWriteStream: WriteStreamFactory = (path) => new EagerFlushWriteStream(path)) {
     this.#blobDir = blobDir;
@@ -111,7 +117,23 @@ export class BlobStore {
     return stream;
   }
 
-  /** Removes a data file now, or when its last reader finishes. */
+  /** One more record uses `blob` (call synchronously with the lookup that found it). */
+  retain(blob: string): void {
+    this.#users.set(blob, (this.#users.get(blob) ?? 0) + 1);
+  }
+
+  /** A record no longer uses `blob`; the file goes when nothing does (a never-retained file at once). */
+  async release(blob: string): Promise<void> {
+    const left = (this.#users.get(blob) ?? 0) - 1;
+    if (left > 0) {
+      this.#users.set(blob, left);
+      return;
+    }
+    this.#users.delete(blob);
+    await this.delete(blob);
+  }
+
+  /** Removes a data file now, or when its last reader finishes. Use `release` for files records share. */
   async delete(blob: string): Promise<void> {
     if ((this.#readers.get(blob) ?? 0) > 0) {
       this.#deleteWhenUnread.add(blob);

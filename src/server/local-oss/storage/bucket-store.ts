@@ -5,7 +5,7 @@ import { OssError } from '../errors';
 import type { BlobStore } from './blob-store';
 import { readJson, unlinkIfPresent, writeJsonAtomic } from './json-file';
 import { KeyedMutex } from './keyed-mutex';
-import type { ObjectRecord, PartRecord, StoredHeaders, UploadManifest, UploadRecord } from './records';
+import type { ObjectRecord, ObjectTags, PartRecord, StoredHeaders, UploadManifest, UploadRecord } from './records';
 
 /**
  * What memory holds of an unfinished upload: its id, key and initiation time (for listings and
@@ -72,6 +72,9 @@ export class BucketStore {
       if (upload && !completed) uploads.set(uploadId, upload);
       else await rm(join(dir, 'uploads', uploadId), { recursive: true, force: true });
     }
+    // Each object and part counts as one user of its data files (copies share them, see BlobStore).
+    for (const object of objects.values()) for (const segment of object.segments) blobs.retain(segment.blob);
+    for (const upload of uploads.values()) for (const part of upload.parts.values()) blobs.retain(part.blob);
     return new BucketStore(name, dir, tmpDir, blobs, objects, uploads);
   }
 
@@ -95,10 +98,46 @@ export class BucketStore {
     await this.#locks.run(`object:${object.key}`, async () => {
       const previous = this.#objects.get(object.key);
       if (previous && options.forbidOverwrite) {
-        await this.#deleteBlobs(object.segments.map((segment) => segment.blob));
+        await this.#releaseBlobs(object.segments.map((segment) => segment.blob));
         throw new OssError('FileAlreadyExists');
       }
       await this.#commitObject(object, previous);
+    });
+  }
+
+  /**
+   * CopyObject: `build` makes the target from the source record (or throws: a failed condition);
+   * the target shares the source's data files, so no byte is copied. The source's files are held
+   * from the moment the source is looked up, so deleting or overwriting the source meanwhile
+   * cannot free them. `source` may be another bucket's store (they share one BlobStore).
+   */
+  async copyObject(source: BucketStore, sourceKey: string, build: (source: ObjectRecord) => ObjectRecord, options: { forbidOverwrite: boolean }): Promise<ObjectRecord> {
+    const found = source.getObject(sourceKey);
+    if (!found) throw new OssError('NoSuchKey', undefined, { Key: sourceKey });
+    const held = found.segments.map((segment) => segment.blob);
+    for (const blob of held) this.#blobs.retain(blob);
+    try {
+      const object = build(found);
+      await this.#locks.run(`object:${object.key}`, async () => {
+        const previous = this.#objects.get(object.key);
+        if (previous && options.forbidOverwrite) throw new OssError('FileAlreadyExists');
+        await this.#commitObject(object, previous);
+      });
+      return object;
+    } finally {
+      await this.#releaseBlobs(held);
+    }
+  }
+
+  /** Replaces an object's tags (undefined = none), keeping everything else; NoSuchKey when absent. */
+  async setTags(key: string, tags: ObjectTags | undefined): Promise<void> {
+    await this.#locks.run(`object:${key}`, async () => {
+      const previous = this.#objects.get(key);
+      if (!previous) throw new OssError('NoSuchKey', undefined, { Key: key });
+      const { tags: _dropped, ...rest } = previous;
+      const object: ObjectRecord = tags === undefined || Object.keys(tags).length === 0 ? rest : { ...rest, tags };
+      await writeJsonAtomic(this.#objectPath(key), object, this.#tmpDir);
+      this.#objects.set(key, object);
     });
   }
 
@@ -109,13 +148,13 @@ export class BucketStore {
       await unlinkIfPresent(this.#objectPath(key));
       this.#objects.delete(key);
       this.#sortedKeys = null;
-      await this.#deleteBlobs(previous.segments.map((segment) => segment.blob));
+      await this.#releaseBlobs(previous.segments.map((segment) => segment.blob));
     });
   }
 
-  async initiateUpload(key: string, headers: StoredHeaders, now: number): Promise<UploadRecord> {
+  async initiateUpload(key: string, headers: StoredHeaders, now: number, tags?: ObjectTags): Promise<UploadRecord> {
     const record: UploadRecord = { uploadId: randomBytes(16).toString('hex').toUpperCase(), key, initiated: now };
-    const manifest: UploadManifest = { ...record, headers };
+    const manifest: UploadManifest = { ...record, headers, ...(tags ? { tags } : {}) };
     const uploadDir = this.#uploadDir(record.uploadId);
     await mkdir(uploadDir, { recursive: true });
     await writeJsonAtomic(join(uploadDir, 'upload.json'), manifest, this.#tmpDir);
@@ -148,13 +187,14 @@ export class BucketStore {
         upload = this.#openUpload(uploadId, key);
       } catch (error) {
         // Completed or aborted while the body was streaming in.
-        await this.#blobs.delete(part.blob);
+        await this.#blobs.release(part.blob);
         throw error;
       }
       const previous = upload.parts.get(part.partNumber);
       await writeJsonAtomic(this.#partPath(uploadId, part.partNumber), part, this.#tmpDir);
+      this.#blobs.retain(part.blob);
       upload.parts.set(part.partNumber, part);
-      if (previous) await this.#blobs.delete(previous.blob);
+      if (previous) await this.#blobs.release(previous.blob);
     });
   }
 
@@ -163,16 +203,16 @@ export class BucketStore {
       const upload = this.#openUpload(uploadId, key);
       // The headers given at Initiate are needed now only, so only the file holds them.
       const manifest = await readJson<UploadManifest>(join(this.#uploadDir(uploadId), 'upload.json'));
-      const { object, usedParts } = build(manifest, upload.parts);
+      const { object } = build(manifest, upload.parts);
       await this.#locks.run(`object:${key}`, async () => {
         const previous = this.#objects.get(key);
         if (previous && options.forbidOverwrite) throw new OssError('FileAlreadyExists');
         // The object's manifest is the commit point; the part files now belong to it.
         await this.#commitObject(object, previous);
       });
-      const unused = [...upload.parts.values()].filter((part) => !usedParts.has(part.partNumber));
       await this.#removeUpload(uploadId);
-      await this.#deleteBlobs(unused.map((part) => part.blob));
+      // The used parts' files are the object's now (it retained them); the others go.
+      await this.#releaseBlobs([...upload.parts.values()].map((part) => part.blob));
       return object;
     });
   }
@@ -181,15 +221,17 @@ export class BucketStore {
     await this.#locks.run(`upload:${uploadId}`, async () => {
       const upload = this.#openUpload(uploadId, key);
       await this.#removeUpload(uploadId);
-      await this.#deleteBlobs([...upload.parts.values()].map((part) => part.blob));
+      await this.#releaseBlobs([...upload.parts.values()].map((part) => part.blob));
     });
   }
 
   async #commitObject(object: ObjectRecord, previous: ObjectRecord | undefined): Promise<void> {
     await writeJsonAtomic(this.#objectPath(object.key), object, this.#tmpDir);
+    // Retained before the previous version is released: copying an object onto itself keeps its files.
+    for (const segment of object.segments) this.#blobs.retain(segment.blob);
     if (!previous) this.#sortedKeys = null;
     this.#objects.set(object.key, object);
-    if (previous) await this.#deleteBlobs(previous.segments.map((segment) => segment.blob));
+    if (previous) await this.#releaseBlobs(previous.segments.map((segment) => segment.blob));
   }
 
   async #removeUpload(uploadId: string): Promise<void> {
@@ -203,8 +245,8 @@ export class BucketStore {
     return upload;
   }
 
-  async #deleteBlobs(blobs: readonly string[]): Promise<void> {
-    for (const blob of blobs) await this.#blobs.delete(blob);
+  async #releaseBlobs(blobs: readonly string[]): Promise<void> {
+    for (const blob of blobs) await this.#blobs.release(blob);
   }
 
   #objectPath(key: string): string {

@@ -21,7 +21,12 @@ export interface ObjectRecord {
   type: 'Normal' | 'Multipart';
   headers: StoredHeaders;
   segments: ObjectSegment[];
+  /** Object tags in the order given (PutObjectTagging, `x-oss-tagging`); absent = none. */
+  tags?: ObjectTags;
 }
+
+/** Tag key → value, at most 10 (see operations/tags.ts). */
+export type ObjectTags = Record<string, string>;
 
 /** An unfinished upload as listings show it; all the server keeps in memory about one (see BucketStore). */
 export interface UploadRecord {
@@ -34,6 +39,8 @@ export interface UploadRecord {
 /** `upload.json`: the record plus the object headers given at Initiate, read back only by Complete. */
 export interface UploadManifest extends UploadRecord {
   headers: StoredHeaders;
+  /** `x-oss-tagging` given at Initiate, for the completed object. */
+  tags?: ObjectTags;
 }
 
 export interface PartRecord {
