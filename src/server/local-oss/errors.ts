@@ -17,6 +17,7 @@ export const OSS_ERRORS = {
   InvalidObjectName: [400, 'The specified object is not valid.'],
   InvalidBucketName: [400, 'The specified bucket is not valid.'],
   MissingContentLength: [411, 'You must provide the Content-Length HTTP header.'],
+  CallbackFailed: [203, 'Callback failed; the object was stored.'],
   FileAlreadyExists: [409, 'The object you specified already exists and can not be overwritten.'],
   PreconditionFailed: [412, 'At least one of the pre-conditions you specified did not hold.'],
   InvalidRange: [416, 'The requested range cannot be satisfied.'],

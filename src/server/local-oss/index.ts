@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_CONNECTION_TIMEOUTS, type ConnectionTimeouts } from '../http-timeouts';
 import type { AuthContext, Policy } from './auth';
+import { DEFAULT_CALLBACK_TIMEOUT_MS, loadOrCreateCallbackKey, MAX_CALLBACK_RESPONSE_BYTES } from './callback';
 import { answerClientErrors } from './client-error';
 import { CorsRule } from './cors';
 import { listenLoopback, type Listening } from './listen';
@@ -41,6 +42,11 @@ export interface LocalOssOptions {
    * Each limit defaults to DEFAULT_CONNECTION_TIMEOUTS (headers 30 s, idle 60 s).
    */
   timeouts?: Partial<ConnectionTimeouts>;
+  /**
+   * How long an upload callback's server may take to answer (default 5 s, as OSS); past it the
+   * upload answers 203 CallbackFailed, the object stored.
+   */
+  callbackTimeoutMs?: number;
 }
 
 export interface LocalOss {
@@ -68,12 +74,14 @@ export async function startLocalOss(options: LocalOssOptions): Promise<LocalOss>
     now,
   };
   const timeouts: ConnectionTimeouts = { ...DEFAULT_CONNECTION_TIMEOUTS, ...definedOnly(options.timeouts ?? {}) };
+  const callbackKey = await loadOrCreateCallbackKey(options.dataDir);
+  const callback = { ...callbackKey, timeoutMs: options.callbackTimeoutMs ?? DEFAULT_CALLBACK_TIMEOUT_MS, maxResponseBytes: MAX_CALLBACK_RESPONSE_BYTES };
   const storage = await Storage.open(options.dataDir, options.buckets, options.storage);
   const cors = new CorsRule(options.corsAllowedOrigins ?? ['*']);
   let url = '';
   let oss: Listening;
   try {
-    oss = await listenLoopback(createOssListener({ storage, auth, cors, now, endpoint: () => url }), options.port ?? 0, options.host, {
+    oss = await listenLoopback(createOssListener({ storage, auth, cors, now, endpoint: () => url, callback }), options.port ?? 0, options.host, {
       timeouts,
       configure: (server) => answerClientErrors(server, cors, now),
     });

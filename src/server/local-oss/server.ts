@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { actionForOperation, authenticate, authorize, type AuthContext } from './auth';
+import { PUBLIC_KEY_PATH, type CallbackSettings } from './callback';
 import type { CorsRule } from './cors';
 import { OssError } from './errors';
 import { assertValidKey, HANDLERS, resolveOperation } from './operations';
@@ -17,6 +18,7 @@ export interface OssListenerOptions {
   now: () => number;
   /** `http://localhost:PORT`; read per request because the port is known only after listening. */
   endpoint: () => string;
+  callback: CallbackSettings;
 }
 
 /**
@@ -46,6 +48,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: OssLis
   let request: OssRequest | undefined;
   try {
     request = parseOssRequest(req);
+    if (request.bucket === '__oss' && servesPublicKey(req, res, options)) return;
     await dispatch(req, res, request, options);
   } catch (error) {
     sendError(req, res, toOssError(error), { requestId, baseHeaders, request });
@@ -83,7 +86,26 @@ async function dispatch(req: IncomingMessage, res: ServerResponse, request: OssR
     principal,
     auth: options.auth,
     bucketNamed: (name) => options.storage.bucket(name),
+    callback: { ...options.callback, publicKeyUrl: `${options.endpoint()}${PUBLIC_KEY_PATH}` },
   });
+}
+
+/**
+ * `GET {endpoint}/__oss/callback-public-key.pem`: the public half of the key that signs upload
+ * callbacks, unauthenticated like OSS's gosspublic.alicdn.com (it is public), on the OSS port
+ * because that is the origin an app already knows. Only with no bucket in the Host, so it never
+ * shadows an object of a virtual-host-style bucket.
+ */
+function servesPublicKey(req: IncomingMessage, res: ServerResponse, options: OssListenerOptions): boolean {
+  const path = (req.url ?? '').split('?')[0];
+  if (path !== PUBLIC_KEY_PATH || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
+  const body = Buffer.from(options.callback.publicKey);
+  res.statusCode = 200;
+  res.setHeader('Content-Type', 'application/x-pem-file');
+  res.setHeader('Content-Length', String(body.length));
+  res.setHeader('Cache-Control', 'max-age=3600');
+  res.end(req.method === 'HEAD' ? undefined : body);
+  return true;
 }
 
 function toOssError(error: unknown): OssError | null {

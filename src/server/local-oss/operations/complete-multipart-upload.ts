@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { crc64Concat } from '../../../shared/crc64-combine';
+import { callbackOf } from '../callback';
 import { OssError } from '../errors';
 import { queryValue } from '../request';
 import { sendXml } from '../respond';
@@ -8,6 +9,7 @@ import type { CompleteBuilder } from '../storage/bucket-store';
 import { quotedEtag, type PartRecord } from '../storage/records';
 import { contentMd5Of, forbidsOverwrite, readSmallBody } from './body-checks';
 import type { OperationContext } from './context';
+import { answerWithCallback } from './upload-callback';
 
 /** Every part but the last must be at least this large (100 KiB, as OSS and ali-oss use). */
 export const MIN_PART_BYTES = 100 * 1024;
@@ -27,6 +29,7 @@ export async function completeMultipartUpload(ctx: OperationContext): Promise<vo
   const { request, bucket, key } = ctx;
   const uploadId = queryValue(request, 'uploadId') ?? '';
   const expectedMd5Base64 = contentMd5Of(request);
+  const callback = callbackOf(request);
   const body = await readSmallBody(ctx.req, MAX_COMPLETE_BODY_BYTES, () => new OssError('MalformedXML', 'The CompleteMultipartUpload body is too large.'));
   if (expectedMd5Base64 !== undefined && createHash('md5').update(body).digest('base64') !== expectedMd5Base64) {
     throw new OssError('InvalidDigest');
@@ -36,6 +39,17 @@ export async function completeMultipartUpload(ctx: OperationContext): Promise<vo
   const requested = completeAll ? null : parseCompleteBody(body.toString('utf8'));
 
   const object = await bucket.completeUpload(uploadId, key, buildObject(requested, ctx.now()), { forbidOverwrite: forbidsOverwrite(request) });
+  if (callback) {
+    await answerWithCallback(ctx, callback, {
+      etag: object.etag.replace(/^"|"$/g, ''),
+      size: object.size,
+      mimeType: object.headers['content-type'] ?? '',
+      crc64: object.crc64,
+      contentMd5: '',
+      operation: 'CompleteMultipartUpload',
+    }, { ETag: object.etag, 'x-oss-hash-crc64ecma': object.crc64 });
+    return;
+  }
   sendXml(
     ctx.res,
     200,

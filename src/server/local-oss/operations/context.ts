@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthContext, Principal } from '../auth/types';
+import type { CallbackSettings } from '../callback';
 import type { BlobStore } from '../storage/blob-store';
 import type { BucketStore } from '../storage/bucket-store';
 import type { OssRequest } from '../request';
@@ -21,6 +22,8 @@ export interface OperationContext {
   auth: AuthContext;
   /** Another configured bucket (a copy source), or undefined. */
   bucketNamed: (name: string) => BucketStore | undefined;
+  /** Upload callbacks: the signing key, limits, and where the public key is served. */
+  callback: CallbackSettings & { publicKeyUrl: string };
 }
 
 export type OperationHandler = (ctx: OperationContext) => Promise<void>;

@@ -1,9 +1,11 @@
+import { callbackOf } from '../callback';
 import { OssError } from '../errors';
 import { sendEmpty } from '../respond';
 import { quotedEtag, type ObjectRecord } from '../storage/records';
 import { checkDeclaredLength, contentMd5Of, forbidsOverwrite, storedHeadersOf } from './body-checks';
 import { MAX_SINGLE_BODY_BYTES, type OperationContext } from './context';
 import { taggingHeaderOf } from './tags';
+import { answerWithCallback } from './upload-callback';
 
 /** `PUT /{key}`: the body streams to disk; the object replaces any earlier one once it is complete. */
 export async function putObject(ctx: OperationContext): Promise<void> {
@@ -13,6 +15,7 @@ export async function putObject(ctx: OperationContext): Promise<void> {
   const forbidOverwrite = forbidsOverwrite(request);
   const headers = storedHeadersOf(request);
   const tags = taggingHeaderOf(request);
+  const callback = callbackOf(request);
   // Fail before reading the body when we already know; the commit checks again under the key lock.
   if (forbidOverwrite && bucket.getObject(key)) throw new OssError('FileAlreadyExists');
 
@@ -29,9 +32,18 @@ export async function putObject(ctx: OperationContext): Promise<void> {
     ...(tags ? { tags } : {}),
   };
   await bucket.putObject(object, { forbidOverwrite });
-  sendEmpty(ctx.res, 200, {
-    ETag: object.etag,
-    'x-oss-hash-crc64ecma': object.crc64,
-    'Content-MD5': Buffer.from(received.md5, 'hex').toString('base64'),
-  });
+  const contentMd5 = Buffer.from(received.md5, 'hex').toString('base64');
+  const answerHeaders = { ETag: object.etag, 'x-oss-hash-crc64ecma': object.crc64, 'Content-MD5': contentMd5 };
+  if (callback) {
+    await answerWithCallback(ctx, callback, {
+      etag: received.md5,
+      size: object.size,
+      mimeType: object.headers['content-type'] ?? '',
+      crc64: object.crc64,
+      contentMd5,
+      operation: 'PutObject',
+    }, answerHeaders);
+    return;
+  }
+  sendEmpty(ctx.res, 200, answerHeaders);
 }

@@ -94,12 +94,11 @@ const SERVER_SIDE_ENCRYPTION = headerRefusal('server-side encryption (`x-oss-ser
 const OBJECT_ACL = headerRefusal('`x-oss-object-acl` other than `default`', ['x-oss-object-acl'], (value) => value !== 'default');
 const SYMLINK_TARGET = headerRefusal('`x-oss-symlink-target` (PutSymlink is `PUT ?symlink`)', ['x-oss-symlink-target']);
 const RANGE_BEHAVIOR = headerRefusal('`x-oss-range-behavior` other than `standard`', ['x-oss-range-behavior'], (value) => value.toLowerCase() !== 'standard');
-const CALLBACK: Refusal = {
-  what: 'upload callbacks (`x-oss-callback`, `x-oss-callback-var`, or the `callback` / `callback-var` parameters)',
+/** Callbacks in headers are implemented (callback.ts); in a presigned URL's parameters they are not. */
+const CALLBACK_PARAMETER: Refusal = {
+  what: 'upload callbacks given as the `callback` / `callback-var` parameters of a presigned URL (the `x-oss-callback` headers are implemented)',
   check(request, operation) {
-    const header = ['x-oss-callback', 'x-oss-callback-var'].find((name) => request.headers[name] !== undefined);
     const parameter = ['callback', 'callback-var'].find((name) => request.query.some(([candidate]) => candidate === name));
-    if (header !== undefined) return notImplemented(`${operation} with an upload callback (${header})`);
     if (parameter !== undefined) return notImplemented(`${operation} with an upload callback (the ${parameter} parameter)`);
     return null;
   },
@@ -223,7 +222,7 @@ export const ROUTES = [
   object('HEAD', [], 'HeadObject', 'oss:GetObject', { accepts: RESPONSE_OVERRIDES }),
   object('HEAD', ['objectMeta'], 'GetObjectMeta', 'oss:GetObject'),
   object('PUT', [], 'PutObject', 'oss:PutObject', {
-    refuses: [FORBID_OVERWRITE_VALUE, STORAGE_CLASS, SERVER_SIDE_ENCRYPTION, OBJECT_ACL, CALLBACK, SYMLINK_TARGET],
+    refuses: [FORBID_OVERWRITE_VALUE, STORAGE_CLASS, SERVER_SIDE_ENCRYPTION, OBJECT_ACL, CALLBACK_PARAMETER, SYMLINK_TARGET],
   }),
   object('DELETE', [], 'DeleteObject', 'oss:DeleteObject'),
   object('POST', ['uploads'], 'InitiateMultipartUpload', 'oss:PutObject', {
@@ -231,7 +230,7 @@ export const ROUTES = [
   }),
   // uploadId selects; a missing or bad partNumber is the handler's InvalidArgument.
   object('PUT', ['uploadId'], 'UploadPart', 'oss:PutObject', { accepts: ['partNumber'] }),
-  object('POST', ['uploadId'], 'CompleteMultipartUpload', 'oss:PutObject', { refuses: [FORBID_OVERWRITE_VALUE, CALLBACK] }),
+  object('POST', ['uploadId'], 'CompleteMultipartUpload', 'oss:PutObject', { refuses: [FORBID_OVERWRITE_VALUE, CALLBACK_PARAMETER] }),
   object('GET', ['uploadId'], 'ListParts', 'oss:ListParts'),
   object('DELETE', ['uploadId'], 'AbortMultipartUpload', 'oss:AbortMultipartUpload'),
   object('POST', ['append'], 'AppendObject', 'oss:PutObject'),

@@ -155,11 +155,8 @@ const CALLS: Array<[string, (client: Client) => Promise<unknown>]> = [
   ['put with x-oss-server-side-encryption-key-id', (c) => c.put(SEED, NEW_BODY, { headers: { 'x-oss-server-side-encryption-key-id': 'k' } })],
   ['put with x-oss-object-acl', (c) => c.put(SEED, NEW_BODY, { headers: { 'x-oss-object-acl': 'public-read' } })],
   ['put with x-oss-symlink-target', (c) => c.put(SEED, NEW_BODY, { headers: { 'x-oss-symlink-target': 'elsewhere' } })],
-  ['put with an upload callback', (c) => c.put(SEED, NEW_BODY, { callback: { url: 'http://127.0.0.1:9/callback', body: 'bucket=${bucket}' } } as never)],
   ['initMultipartUpload with x-oss-storage-class: Archive', (c) => c.initMultipartUpload('seed/new-upload', { headers: { 'x-oss-storage-class': 'Archive' } })],
   ['initMultipartUpload with x-oss-server-side-encryption', (c) => c.initMultipartUpload('seed/new-upload', { headers: { 'x-oss-server-side-encryption': 'KMS' } })],
-  ['completeMultipartUpload with a callback', (c) =>
-    c.completeMultipartUpload(UPLOAD_KEY, uploadId, [{ number: 1, etag: partEtag }], { callback: { url: 'http://127.0.0.1:9/callback', body: 'x' } } as never)],
 ];
 
 describe.each([
