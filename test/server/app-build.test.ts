@@ -63,3 +63,44 @@ describe('ensureAppBuild', () => {
     expect(await stat(join(appBuildDir(root), '.build-stamp'))).toBeTruthy();
   });
 });
+
+describe('a source saved while a build runs', () => {
+  it('is built on the next start, not hidden behind a stamp newer than it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'app-build-race-'));
+    try {
+      await mkdir(join(dir, 'src', 'ui'), { recursive: true });
+      await writeFile(join(dir, 'index.html'), '<!doctype html><script type="module" src="/src/ui/main.ts"></script>\n');
+      await writeFile(join(dir, 'src', 'ui', 'main.ts'), 'document.title = "first";\n');
+      await writeFile(join(dir, 'save-during-build'), '');
+      // Once, after the build has read main.ts and before its stamp is written, main.ts is saved anew.
+      await writeFile(
+        join(dir, 'vite.config.ts'),
+        `import { existsSync, rmSync, writeFileSync } from 'node:fs';
+export default {
+  logLevel: 'silent',
+  plugins: [{
+    name: 'save-during-build',
+    generateBundle() {
+      if (!existsSync(${JSON.stringify(join(dir, 'save-during-build'))})) return;
+      rmSync(${JSON.stringify(join(dir, 'save-during-build'))});
+      writeFileSync(${JSON.stringify(join(dir, 'src', 'ui', 'main.ts'))}, 'document.title = "second";\\n');
+    },
+  }],
+};
+`,
+      );
+      const options = { root: dir, outDir: appBuildDir(dir) };
+      await ensureAppBuild(options);
+      const script = async (): Promise<string> => {
+        const assets = join(appBuildDir(dir), 'assets');
+        const [file] = (await readdir(assets)).filter((name) => name.endsWith('.js'));
+        return readFile(join(assets, file!), 'utf8');
+      };
+      expect(await script()).toContain('first');
+      await ensureAppBuild(options);
+      expect(await script()).toContain('second');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Everything the app build reads: when any of it is newer than the build, the build is stale. */
 const SOURCES = ['index.html', 'examples', 'public', 'src/ui', 'src/engine', 'src/shared', 'vite.config.ts', 'package.json', 'package-lock.json'];
-/** Written last, so a build that was cut halfway never counts as done. */
+/**
+ * Written last, so a build that was cut halfway never counts as done. It holds the newest source
+ * time seen *before* the build began: a source saved while the build runs is newer than that, so
+ * the next start builds again instead of serving a build made from the older text.
+ */
 const STAMP = '.build-stamp';
 
 export interface AppBuildOptions {
@@ -26,14 +30,15 @@ export function appBuildDir(root: string): string {
  * the old one only when complete, so a server never lists a half-written build.
  */
 export async function ensureAppBuild(options: AppBuildOptions): Promise<void> {
-  const builtAt = await mtimeOf(join(options.outDir, STAMP));
+  const builtFrom = await readStamp(join(options.outDir, STAMP));
   const newest = await newestSourceMtime(options.root);
-  if (builtAt !== null && builtAt >= newest) return;
-  options.log?.(builtAt === null ? 'Building the app (first start)…' : 'Sources changed since the last build: rebuilding the app…');
+  if (builtFrom !== null && builtFrom >= newest) return;
+  options.log?.(builtFrom === null ? 'Building the app (first start)…' : 'Sources changed since the last build: rebuilding the app…');
   await buildApp(options);
 }
 
 export async function buildApp(options: AppBuildOptions): Promise<void> {
+  const sourcesMtimeMs = await newestSourceMtime(options.root);
   const scratch = `${options.outDir}.tmp-${randomBytes(4).toString('hex')}`;
   // Vite is loaded only here: a server that finds a fresh build never pulls in the build tools.
   const { build } = await import('vite');
@@ -45,7 +50,7 @@ export async function buildApp(options: AppBuildOptions): Promise<void> {
       logLevel: 'warn',
       build: { outDir: scratch, emptyOutDir: true },
     });
-    await writeFile(join(scratch, STAMP), `${new Date().toISOString()}\n`);
+    await writeFile(join(scratch, STAMP), `${JSON.stringify({ sourcesMtimeMs, builtAt: new Date().toISOString() })}\n`);
     const old = `${options.outDir}.old-${randomBytes(4).toString('hex')}`;
     await rename(options.outDir, old).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
@@ -71,6 +76,16 @@ async function newestSourceMtime(root: string): Promise<number> {
     }
   }
   return newest;
+}
+
+/** The source time a build was made from; null when there is no build or its stamp is unreadable. */
+async function readStamp(path: string): Promise<number | null> {
+  try {
+    const { sourcesMtimeMs } = JSON.parse(await readFile(path, 'utf8')) as { sourcesMtimeMs?: unknown };
+    return typeof sourcesMtimeMs === 'number' ? sourcesMtimeMs : null;
+  } catch {
+    return null;
+  }
 }
 
 async function mtimeOf(path: string): Promise<number | null> {
