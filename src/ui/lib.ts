@@ -14,6 +14,7 @@ export type {
 } from './events';
 export { uploaderI18n, createUploaderI18n, UPLOADER_I18N, SUPPORTED_LOCALES, type UploaderLocale } from './i18n';
 export type { UploaderMessages } from './i18n/en';
+export type { UploaderTheme } from './theme';
 export type {
   Credentials,
   GetCredentials,

@@ -136,6 +136,27 @@ describe('the upload page', () => {
     await context.close();
   });
 
+  test('follows a dark system colour scheme, page and uploader alike', async () => {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 760 }, colorScheme: 'dark' });
+    const page = await openApp(context);
+    const file = await makeFile('photo-dark.bin', 1 * MiB);
+    await page.locator('input[type=file]').first().setInputFiles(file.path);
+    await waitForState(page, 'photo-dark.bin', 'done');
+    const colours = await page.evaluate(() => ({
+      page: getComputedStyle(document.documentElement).backgroundColor,
+      text: getComputedStyle(document.querySelector('.ou-uploader')!).color,
+      row: getComputedStyle(document.querySelector('.ou-row')!).backgroundColor,
+    }));
+    // The dark defaults of page.css and uploader.css.
+    expect(colours).toEqual({ page: 'rgb(13, 17, 23)', text: 'rgb(230, 237, 243)', row: 'rgb(21, 27, 35)' });
+    // The bar's width is animated: the picture is taken once it is full.
+    await expect
+      .poll(() => page.locator('.ou-progress__fill').evaluate((fill) => fill.getBoundingClientRect().width / fill.parentElement!.getBoundingClientRect().width))
+      .toBe(1);
+    await page.screenshot({ path: screenshotPath('ui-dark.png') });
+    await context.close();
+  });
+
   test('a Complete whose answer is lost on the way ends done, the object confirmed by the token endpoint, nothing sent again', async () => {
     const context = await browser.newContext();
     const page = await openApp(context);
