@@ -22,6 +22,20 @@ export interface Config {
   host: string;
   /** REDIS_URL: rate limits shared by every instance through this Redis; null keeps them in memory. */
   redisUrl: string | null;
+  /**
+   * DATABASE_URL (`postgres://` or `postgresql://`): upload records in this PostgreSQL server, shared
+   * by every instance; null keeps them in an embedded PostgreSQL (PGlite) in DATA_DIR.
+   */
+  databaseUrl: string | null;
+  /**
+   * PUBLIC_URL: the origin (and path prefix, if any) browsers and OSS reach this app at, e.g.
+   * `https://uploads.example.com`; OSS upload callbacks go to `<PUBLIC_URL>/api/uploads/callback`.
+   * Null: in local mode the app's own loopback address is used; in cloud mode no callbacks are
+   * issued (records come from the browser's confirm call only).
+   */
+  publicUrl: string | null;
+  /** CALLBACK_TIMEOUT_MS: how long the local OSS waits for an upload callback (default 5000, as OSS). */
+  callbackTimeoutMs: number;
   /** Absolute. */
   dataDir: string;
   bucket: string;
@@ -80,6 +94,7 @@ export type Env = Record<string, string | undefined>;
 export const DEFAULT_ROLE_ARN = 'acs:ram::1000000000000000:role/oss-uploader';
 export const DEFAULT_STS_ENDPOINT = 'https://sts.aliyuncs.com';
 const CREDENTIALS_FILE = 'credentials.json';
+const DEFAULT_CALLBACK_TIMEOUT_MS = 5_000;
 /** Variables that let `@alicloud/credentials`' default chain find credentials without an AccessKey. */
 const CHAIN_VARIABLES = ['ALIBABA_CLOUD_CREDENTIALS_URI', 'ALIBABA_CLOUD_ECS_METADATA', 'ALIBABA_CLOUD_OIDC_TOKEN_FILE'];
 
@@ -92,6 +107,9 @@ export function loadConfig(env: Env, options: { cwd: string }): Config {
   const port = read('PORT') !== undefined ? parsePort('PORT', read('PORT'), 5173) : parsePort('FC_SERVER_PORT', fcPort, 5173);
   const host = parseHost(read('HOST') ?? (fcPort !== undefined ? '0.0.0.0' : 'localhost'));
   const redisUrl = parseRedisUrl(read('REDIS_URL'));
+  const databaseUrl = parseDatabaseUrl(read('DATABASE_URL'));
+  const publicUrl = parsePublicUrl(read('PUBLIC_URL'));
+  const callbackTimeoutMs = parseMilliseconds('CALLBACK_TIMEOUT_MS', read('CALLBACK_TIMEOUT_MS'), DEFAULT_CALLBACK_TIMEOUT_MS);
   const dataDir = resolve(options.cwd, read('DATA_DIR') ?? './.data');
   const bucket = parseBucket(read('OSS_BUCKET') ?? 'uploads');
   const region = parseRegion(read('OSS_REGION') ?? 'oss-cn-hangzhou');
@@ -126,6 +144,9 @@ export function loadConfig(env: Env, options: { cwd: string }): Config {
       port,
       host,
       redisUrl,
+      databaseUrl,
+      publicUrl,
+      callbackTimeoutMs,
       dataDir,
       bucket,
       region,
@@ -149,6 +170,9 @@ export function loadConfig(env: Env, options: { cwd: string }): Config {
     port,
     host,
     redisUrl,
+    databaseUrl,
+    publicUrl,
+    callbackTimeoutMs,
     dataDir,
     bucket,
     region,
@@ -209,6 +233,34 @@ function parseRedisUrl(value: string | undefined): string | null {
   // The URL can carry a password: never echo it.
   if (url?.protocol !== 'redis:' && url?.protocol !== 'rediss:') throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL.');
   return value;
+}
+
+function parseDatabaseUrl(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  // The URL can carry a password: never echo it.
+  if (url?.protocol !== 'postgres:' && url?.protocol !== 'postgresql:') throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL.');
+  return value;
+}
+
+/** An http(s) origin with an optional path prefix; no query, no fragment, no credentials. */
+function parsePublicUrl(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if ((url?.protocol !== 'http:' && url?.protocol !== 'https:') || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new ConfigError(`PUBLIC_URL must be the http(s) URL the app is reached at, such as https://uploads.example.com, without query or fragment, got "${value}".`);
+  }
+  return url.href.replace(/\/+$/, '');
 }
 
 function parseRoleArn(value: string, name = 'ALIBABA_CLOUD_ROLE_ARN'): string {

@@ -16,6 +16,8 @@ import {
   type TokenLogger,
   type TokenSettings,
 } from './token';
+import { createUploadStore, embeddedDatabaseDir, openDatabase, OSS_PUBLIC_KEY_ORIGIN, type Database } from './uploads';
+import type { UploadsOptions } from './token/app';
 
 /** Where index.html and vite.config.ts are, wherever the process was started from. */
 const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
@@ -30,6 +32,8 @@ export interface Stack {
   localOss: LocalOss | null;
   /** The app + token endpoint; null when started with `app: false`. */
   app: AppServer | null;
+  /** The upload records' database (embedded in DATA_DIR, or DATABASE_URL); null without an app. */
+  database: Database | null;
   close(): Promise<void>;
 }
 
@@ -55,13 +59,16 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
   const stsUrl = localOss?.stsUrl ?? (config.oss.mode === 'cloud' ? config.oss.stsEndpoint : '');
   let app: AppServer | null = null;
   let rateLimitStore: RateLimitStore | null = null;
+  let database: Database | null = null;
   try {
     if (options.token) {
       const cookieSecret = await cookieSecretFor(config, options.token);
       if (config.redisUrl !== null) rateLimitStore = await connectRedis(config.redisUrl, options.logger);
-      app = await startApp(config, options, { ...options.token, cookieSecret }, ossUrl, stsUrl, rateLimitStore);
+      database = await openDatabase(config.databaseUrl !== null ? { url: config.databaseUrl } : { dir: embeddedDatabaseDir(config.dataDir) });
+      app = await startApp(config, options, { ...options.token, cookieSecret }, ossUrl, stsUrl, rateLimitStore, database);
     }
   } catch (error) {
+    await database?.close();
     await rateLimitStore?.close?.();
     await localOss?.close();
     throw error;
@@ -71,8 +78,10 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
     stsUrl,
     localOss,
     app,
+    database,
     async close() {
       await app?.close();
+      await database?.close();
       await rateLimitStore?.close?.();
       await localOss?.close();
     },
@@ -91,6 +100,7 @@ function startLocal(config: Config): Promise<LocalOss> {
     buckets: [config.bucket],
     region: config.region,
     timeouts: config.timeouts,
+    callbackTimeoutMs: config.callbackTimeoutMs,
   });
 }
 
@@ -130,6 +140,7 @@ async function startApp(
   ossUrl: string,
   stsUrl: string,
   rateLimitStore: RateLimitStore | null,
+  database: Database,
 ): Promise<AppServer> {
   const oss =
     config.oss.mode === 'cloud'
@@ -137,15 +148,30 @@ async function startApp(
       : localOssTarget({ url: ossUrl, region: config.region, bucket: config.bucket });
   // An AccessKey (long-term, or temporary with its SecurityToken as FC injects it), else the default chain.
   const caller = config.oss.rootKey ?? { credentials: defaultCredentialSource() };
+  // Known once the app server listens (PORT may be 0).
+  let appUrl: string | null = null;
+  const uploads: UploadsOptions = {
+    store: createUploadStore(database),
+    // Cloud: only the configured public URL, never a request's Host header. Local: the app's own
+    // loopback address, the only kind the local OSS calls back.
+    callbackUrl:
+      config.oss.mode === 'cloud'
+        ? config.publicUrl === null
+          ? null
+          : `${config.publicUrl}/api/uploads/callback`
+        : () => (appUrl === null ? null : `${appUrl}/api/uploads/callback`),
+    publicKeyOrigins: config.oss.mode === 'cloud' ? [OSS_PUBLIC_KEY_ORIGIN] : [new URL(ossUrl).origin],
+  };
   const tokenApp = createTokenApp({
     assumeRole: createAssumeRole({ ...caller, endpoint: stsUrl, timeoutMs: settings.stsTimeoutMs }),
     config: { ...settings, roleArn: config.roleArn, oss },
     ...(options.logger ? { logger: options.logger } : {}),
     ...(rateLimitStore ? { rateLimitStore } : {}),
+    uploads,
   });
   const pagesOptions = options.app ?? {};
   if (pagesOptions.pages !== 'dev') await ensureAppBuild({ root: PROJECT_ROOT, outDir: appBuildDir(PROJECT_ROOT), ...(pagesOptions.log ? { log: pagesOptions.log } : {}) });
-  return startAppServer({
+  const server = await startAppServer({
     port: config.port,
     host: config.host,
     tokenApp,
@@ -156,6 +182,8 @@ async function startApp(
         ? { kind: 'dev', root: PROJECT_ROOT, dataDir: config.dataDir, ...(pagesOptions.cacheDir ? { cacheDir: pagesOptions.cacheDir } : {}) }
         : { kind: 'built', dir: appBuildDir(PROJECT_ROOT) },
   });
+  appUrl = server.url;
+  return server;
 }
 
 /** Where the page sends part bodies: the endpoint itself (path style) or the bucket's virtual host. */

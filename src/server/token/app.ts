@@ -18,6 +18,10 @@ import type { RateDecision } from './rate-limit';
 import { memoryRateLimitStore, type RateLimitStore } from './rate-limit-store';
 import { clientAddress } from './request-info';
 import { isValidSubject, roleSessionNameFor, uploadPrefixFor } from './subject';
+import { createCallbackVerifier, type CallbackVerifier } from '../uploads/callback-signature';
+import { createUploadObjects, type ObjectRequests, type UploadObjects } from '../uploads/oss-objects';
+import { registerUploadRoutes } from '../uploads/routes';
+import type { UploadStore } from '../uploads/store';
 
 export interface TokenAppConfig extends Omit<TokenSettings, 'stsTimeoutMs' | 'cookieSecret'> {
   /** `acs:ram::<account>:role/<name>` of the role whose credentials are handed out. */
@@ -46,10 +50,38 @@ export interface TokenAppDeps {
   basePath?: string;
   /** Token buckets shared by every instance (see createRedisRateLimitStore); in memory by default. */
   rateLimitStore?: RateLimitStore;
+  /** Upload records and OSS upload callbacks (`/api/uploads…`); without it the endpoint keeps no records. */
+  uploads?: UploadsOptions;
+}
+
+/** What the upload routes need (see docs/callbacks.md). */
+export interface UploadsOptions {
+  store: UploadStore;
+  /**
+   * The absolute URL OSS calls back, i.e. this app's `<basePath>/uploads/callback` as OSS reaches it
+   * (cloud: from PUBLIC_URL, never from a request's Host; local: the app server's own address, known
+   * once it listens, hence the function form). Null: no callbacks are issued (records come from
+   * `POST /uploads/confirm` only).
+   */
+  callbackUrl: string | (() => string | null) | null;
+  /**
+   * Origins whose callback public keys are believed: `[OSS_PUBLIC_KEY_ORIGIN]` for Alibaba Cloud,
+   * the local OSS's origin in local mode.
+   */
+  publicKeyOrigins: readonly string[];
+  /** How the public key is fetched (default: global fetch). */
+  fetchPublicKey?: typeof fetch;
+  /** The OSS requests (HEAD, delete, presign); defaults to ali-oss against `config.oss`. */
+  objectRequests?: ObjectRequests;
+  /** Replaces the whole per-key credential and request layer (tests). */
+  objects?: UploadObjects;
+  /** Replaces the signature check (tests). */
+  verifier?: CallbackVerifier;
 }
 
 const DEFAULT_REFRESH_MARGIN_SECONDS = 300;
 const MAX_REQUEST_BODY_BYTES = 1024;
+const MAX_UPLOAD_BODY_BYTES = 16 * 1024;
 
 /**
  * `GET /api/sts` hands the browser short-lived STS credentials that can only upload under the
@@ -66,6 +98,7 @@ export function createTokenApp({
   headObject,
   basePath = '/api',
   rateLimitStore,
+  uploads,
 }: TokenAppDeps): Hono {
   const identify = authorize ?? defaultAuthorizer(config);
   const limits = rateLimitStore ?? memoryRateLimitStore({ now });
@@ -122,7 +155,7 @@ export function createTokenApp({
       cors({
         origin: (origin) => (allowed.has(origin) ? origin : null),
         credentials: true,
-        allowMethods: ['GET', 'OPTIONS'],
+        allowMethods: uploads ? ['GET', 'POST', 'DELETE', 'OPTIONS'] : ['GET', 'OPTIONS'],
         maxAge: 600,
       }),
     );
@@ -131,13 +164,16 @@ export function createTokenApp({
     await next();
     c.header('Cache-Control', 'no-store');
   });
-  app.use(
-    '/*',
-    bodyLimit({
-      maxSize: MAX_REQUEST_BODY_BYTES,
-      onError: (c) => errorResponse(c, 413, 'PayloadTooLarge', `request bodies are limited to ${MAX_REQUEST_BODY_BYTES} bytes`),
-    }),
-  );
+  const smallBodies = bodyLimit({
+    maxSize: MAX_REQUEST_BODY_BYTES,
+    onError: (c) => errorResponse(c, 413, 'PayloadTooLarge', `request bodies are limited to ${MAX_REQUEST_BODY_BYTES} bytes`),
+  });
+  // A callback or a confirm carries a key of up to 1023 bytes (URL-encoded in a callback) and a name.
+  const uploadBodies = bodyLimit({
+    maxSize: MAX_UPLOAD_BODY_BYTES,
+    onError: (c) => errorResponse(c, 413, 'PayloadTooLarge', `request bodies are limited to ${MAX_UPLOAD_BODY_BYTES} bytes`),
+  });
+  app.use('/*', (c, next) => (/\/uploads\/(callback|confirm)$/.test(c.req.path) ? uploadBodies(c, next) : smallBodies(c, next)));
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
 
@@ -153,6 +189,7 @@ export function createTokenApp({
         prefix: uploadPrefixFor(config.keyPrefix, uploader.subject),
         // Relative, so it follows wherever this app is mounted.
         objectInfoUrl: 'object',
+        ...(uploads ? uploadFields(uploader.subject) : {}),
       };
       return c.json(body);
     }),
@@ -214,6 +251,37 @@ export function createTokenApp({
     }
   }
 
+  if (uploads) {
+    registerUploadRoutes(app, {
+      store: uploads.store,
+      objects:
+        uploads.objects ??
+        createUploadObjects({
+          assumeRole,
+          roleArn: config.roleArn,
+          oss: config.oss,
+          keyPrefix: config.keyPrefix,
+          now,
+          ...(uploads.objectRequests ? { requests: uploads.objectRequests } : {}),
+        }),
+      verifier:
+        uploads.verifier ??
+        createCallbackVerifier({ trustedOrigins: uploads.publicKeyOrigins, ...(uploads.fetchPublicKey ? { fetch: uploads.fetchPublicKey } : {}) }),
+      callbackUrl: callbackUrlOf(uploads),
+      keyPrefix: config.keyPrefix,
+      bucket: config.oss.bucket,
+      logger,
+      guarded,
+    });
+  }
+
+  /** The token response's callback fields for one visitor (see TokenResponse.callback). */
+  function uploadFields(subject: string): Pick<TokenResponse, 'callback' | 'callbackVar' | 'uploadsUrl'> {
+    const url = uploads ? callbackUrlOf(uploads)() : null;
+    if (url === null) return { uploadsUrl: 'uploads' };
+    return { uploadsUrl: 'uploads', ...uploadCallbackHeaders(url, subject) };
+  }
+
   for (const path of ['/sts', '/object']) {
     app.options(path, (c) => c.body(null, 204, { Allow: 'GET, OPTIONS' }));
     app.all(path, (c) => {
@@ -223,6 +291,36 @@ export function createTokenApp({
   }
 
   return app;
+}
+
+function callbackUrlOf(uploads: UploadsOptions): () => string | null {
+  const { callbackUrl } = uploads;
+  return typeof callbackUrl === 'function' ? callbackUrl : () => callbackUrl;
+}
+
+/**
+ * The `x-oss-callback` and `x-oss-callback-var` values for one visitor: a form-encoded body (OSS
+ * URL-encodes each variable in it, the same on Alibaba Cloud and locally) with the object's facts,
+ * the visitor's id as a literal (checked against the key's prefix, never believed on its own) and
+ * `${x:name}`, the file name the engine adds to `callbackVar`.
+ */
+export function uploadCallbackHeaders(callbackUrl: string, subject: string): { callback: string; callbackVar: string } {
+  const callbackBody = [
+    'bucket=${bucket}',
+    'object=${object}',
+    'etag=${etag}',
+    'size=${size}',
+    'crc64=${crc64}',
+    'mimeType=${mimeType}',
+    'operation=${operation}',
+    'name=${x:name}',
+    `uploader=${encodeURIComponent(subject)}`,
+  ].join('&');
+  const callback = { callbackUrl, callbackBody, callbackBodyType: 'application/x-www-form-urlencoded' };
+  return {
+    callback: Buffer.from(JSON.stringify(callback)).toString('base64'),
+    callbackVar: Buffer.from(JSON.stringify({ 'x:name': '' })).toString('base64'),
+  };
 }
 
 /** `/api`, `api/`, `/` and `''` → `/api`, `/api`, `` and ``; no query, no `*`. */

@@ -106,3 +106,21 @@ export function assertUploadPrefix(prefix: string): void {
     throw new PolicyInputError('key prefix must not contain control characters');
   }
 }
+
+/**
+ * Server-side credentials for one object: `actions` (e.g. `oss:GetObject`, `oss:DeleteObject`) on
+ * `key` alone. A key holding a policy wildcard (`*`, `?`) or too long for STS's policy limit cannot
+ * be named exactly; those get the same actions on the uploader's `prefix` instead (still nobody
+ * else's objects). These credentials never leave the server; presigned URLs made with them name one key.
+ */
+export function buildObjectPolicy({ bucket, prefix, key, actions }: { bucket: string; prefix: string; key: string; actions: string[] }): RamPolicy {
+  assertBucketName(bucket);
+  assertUploadPrefix(prefix);
+  if (!key.startsWith(prefix) || key.length === prefix.length) throw new PolicyInputError('the key is not under the prefix');
+  const scoped = (resource: string): RamPolicy => ({ Version: '1', Statement: [{ Effect: 'Allow', Action: [...actions], Resource: [`acs:oss:*:*:${bucket}/${resource}`] }] });
+  if (!POLICY_WILDCARD.test(key) && !CONTROL_CHARACTER.test(key)) {
+    const exact = scoped(key);
+    if (Buffer.byteLength(JSON.stringify(exact), 'utf8') <= MAX_POLICY_BYTES) return exact;
+  }
+  return withinSizeLimit(scoped(`${prefix}*`));
+}

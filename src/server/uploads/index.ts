@@ -1,0 +1,11 @@
+export { createCallbackVerifier, CallbackSignatureError, OSS_PUBLIC_KEY_ORIGIN } from './callback-signature';
+export type { CallbackVerifier, PublicKeySource } from './callback-signature';
+export { embeddedDatabaseDir, openDatabase } from './database';
+export type { Database, DatabaseLocation, Queryable } from './database';
+export { migrate, MIGRATIONS } from './migrations';
+export type { Migration } from './migrations';
+export { aliOssRequests, attachmentDisposition, createUploadObjects, normalizeEtag, ObjectRequestError } from './oss-objects';
+export type { ObjectRequests, StoredObject, UploadObjects, UploadObjectsOptions } from './oss-objects';
+export { createUploadStore, CursorError } from './store';
+export type { NewUpload, UploadStore } from './store';
+export { subjectOfKey } from './keys';

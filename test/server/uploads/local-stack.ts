@@ -1,0 +1,125 @@
+import { createServer, type Server } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OSS from 'ali-oss';
+import { getRequestListener } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { startLocalOss, type LocalOss } from '../../../src/server/local-oss';
+import type { TokenResponse } from '../../../src/shared/token-response';
+import { createTokenApp } from '../../../src/server/token/app';
+import { createAssumeRole } from '../../../src/server/token/assume-role';
+import { localOssTarget } from '../../../src/server/token/oss-target';
+import { createUploadStore, openDatabase, type Database, type UploadStore } from '../../../src/server/uploads';
+import { CookieJar, recordingLogger, ROLE_ARN, testConfig } from '../token/app-fixtures';
+
+export const BUCKET = 'examplebucket';
+export const REGION = 'oss-cn-hangzhou';
+const ROOT = { accessKeyId: 'LTAIuploadsRoundTrip1', accessKeySecret: 'uploadsRoundTripSecret012345678' };
+
+/** The local OSS + STS, the token endpoint with upload records (in-memory PGlite) on a real port, as `npm start` wires them. */
+export interface LocalUploadStack {
+  dataDir: string;
+  oss: LocalOss;
+  app: Hono;
+  appUrl: string;
+  db: Database;
+  store: UploadStore;
+  logger: ReturnType<typeof recordingLogger>;
+  /** Stops answering on the app's port (the callback server is down); the app still answers in process. */
+  stopListening(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startLocalUploadStack(options: { callbackTimeoutMs?: number } = {}): Promise<LocalUploadStack> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'uploads-stack-'));
+  const oss = await startLocalOss({
+    dataDir,
+    port: 0,
+    rootAccessKeyId: ROOT.accessKeyId,
+    rootAccessKeySecret: ROOT.accessKeySecret,
+    roleArn: ROLE_ARN,
+    buckets: [BUCKET],
+    region: REGION,
+    ...(options.callbackTimeoutMs ? { callbackTimeoutMs: options.callbackTimeoutMs } : {}),
+  });
+  const db = await openDatabase({ memory: true });
+  const store = createUploadStore(db);
+  const logger = recordingLogger();
+  let appUrl: string | null = null;
+  const app = createTokenApp({
+    assumeRole: createAssumeRole({ ...ROOT, endpoint: oss.stsUrl, timeoutMs: 5_000 }),
+    config: testConfig({ oss: localOssTarget({ url: oss.url, region: REGION, bucket: BUCKET }) }),
+    logger,
+    uploads: {
+      store,
+      callbackUrl: () => (appUrl === null ? null : `${appUrl}/api/uploads/callback`),
+      publicKeyOrigins: [oss.url],
+    },
+  });
+  const server: Server = createServer(getRequestListener(app.fetch));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let listening = true;
+  const stopListening = async (): Promise<void> => {
+    if (!listening) return;
+    listening = false;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return {
+    dataDir,
+    oss,
+    app,
+    appUrl,
+    db,
+    store,
+    logger,
+    stopListening,
+    async close() {
+      await stopListening();
+      await db.close();
+      await oss.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function tokenFor(app: Hono, jar: CookieJar): Promise<TokenResponse> {
+  const response = await app.request('http://localhost/api/sts', { headers: jar.header() });
+  jar.store(response);
+  if (response.status !== 200) throw new Error(`token: ${response.status}`);
+  return (await response.json()) as TokenResponse;
+}
+
+/** A Node ali-oss client built from the token response alone, as the browser builds one. */
+export function clientFor(token: TokenResponse): OSS {
+  return new OSS({
+    accessKeyId: token.accessKeyId,
+    accessKeySecret: token.accessKeySecret,
+    stsToken: token.securityToken,
+    refreshSTSToken: async () => ({ accessKeyId: token.accessKeyId, accessKeySecret: token.accessKeySecret, stsToken: token.securityToken }),
+    bucket: token.bucket,
+    region: token.region,
+    endpoint: token.endpoint,
+    secure: token.secure,
+    sldEnable: token.sldEnable,
+  } as OSS.Options);
+}
+
+export function rootClient(oss: LocalOss): OSS {
+  return new OSS({ ...ROOT, bucket: BUCKET, region: REGION, endpoint: oss.url, secure: false, sldEnable: true } as OSS.Options);
+}
+
+/** Multipart as the engine does it: Initiate, parts, then Complete carrying the callback headers. */
+export async function multipartWithCallback(client: OSS, key: string, body: Buffer, partSize: number, headers: Record<string, string>): Promise<{ status: number; data: unknown; etag: string }> {
+  const { uploadId } = await client.initMultipartUpload(key);
+  const parts: Array<{ number: number; etag: string }> = [];
+  for (let offset = 0, number = 1; offset < body.length; offset += partSize, number++) {
+    const part = await client.uploadPart(key, uploadId, number, body, offset, Math.min(offset + partSize, body.length));
+    parts.push({ number, etag: part.etag });
+  }
+  const result = (await client.completeMultipartUpload(key, uploadId, parts, { headers } as never)) as unknown as { res: { status: number }; data: unknown; etag: string };
+  return { status: result.res.status, data: result.data, etag: result.etag };
+}
