@@ -32,7 +32,8 @@ export interface LocalUploadStack {
   close(): Promise<void>;
 }
 
-export async function startLocalUploadStack(options: { callbackTimeoutMs?: number } = {}): Promise<LocalUploadStack> {
+/** `database`, when given, is used (and closed) instead of an in-memory PGlite. */
+export async function startLocalUploadStack(options: { callbackTimeoutMs?: number; database?: Database } = {}): Promise<LocalUploadStack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'uploads-stack-'));
   const oss = await startLocalOss({
     dataDir,
@@ -44,7 +45,7 @@ export async function startLocalUploadStack(options: { callbackTimeoutMs?: numbe
     region: REGION,
     ...(options.callbackTimeoutMs ? { callbackTimeoutMs: options.callbackTimeoutMs } : {}),
   });
-  const db = await openDatabase({ memory: true });
+  const db = options.database ?? (await openDatabase({ memory: true }));
   const store = createUploadStore(db);
   const logger = recordingLogger();
   let appUrl: string | null = null;
