@@ -1,3 +1,4 @@
+import { checkpointLookupOf, type CheckpointIndex } from './checkpoint-lookup';
 import type { ListedPart, PartPlan } from './contracts';
 import { EngineError } from './engine-error';
 import { randomId, retryContext, type EngineDeps } from './engine-deps';
@@ -65,7 +66,17 @@ export interface FileToSend {
  */
 export type LocatedSession = { outcome: SessionOutcome } | { saved: Session };
 
-export async function locateSession(input: FileToSend, deps: EngineDeps, signal: AbortSignal): Promise<LocatedSession> {
+/**
+ * `checkpoints`, when given, is a read of the saved checkpoints made for many uploads at once (see
+ * `CheckpointLookup`); otherwise one is asked for here, shared with the uploads locating at the
+ * same time. Either way a file needs at most one read of the store, and a small file none.
+ */
+export async function locateSession(
+  input: FileToSend,
+  deps: EngineDeps,
+  signal: AbortSignal,
+  checkpoints?: Promise<CheckpointIndex>,
+): Promise<LocatedSession> {
   const plan = planParts(input.file.size, deps.settings.partSize);
   const credentials = await withRetries(async (c) => c, retryContext(deps, signal));
   if (input.target && startedUnderAnotherIdentity(input.target, credentials)) throw identityChanged();
@@ -76,7 +87,9 @@ export async function locateSession(input: FileToSend, deps: EngineDeps, signal:
 
   const fingerprint = await deps.fingerprint(input.file);
   signal.throwIfAborted();
-  const found = input.target ?? (await findSaved(fingerprint, key, credentials.bucket, deps));
+  const index = await (checkpoints ?? checkpointLookupOf(deps.store).read());
+  signal.throwIfAborted();
+  const found = input.target ?? findSaved(index, fingerprint, key, credentials.bucket);
   const saved = found && !input.checkpointInUse(found.id) ? found : undefined;
   const savedPlan = saved && saved.key === key && saved.bucket === credentials.bucket ? planParts(input.file.size, saved.partSize) : null;
   if (saved && savedPlan && !savedPlan.single && savedPlan.partSize === saved.partSize) {
@@ -97,7 +110,7 @@ export async function locateSession(input: FileToSend, deps: EngineDeps, signal:
   const notice =
     saved && startedUnderAnotherIdentity(saved, credentials)
       ? identityNotice(saved)
-      : await fileChangedNotice(input, { key, bucket: credentials.bucket, fingerprint }, deps);
+      : fileChangedNotice(input, { key, bucket: credentials.bucket, fingerprint }, index);
   const session = await initiate(input, { key, bucket: credentials.bucket, plan, fingerprint }, deps, signal);
   return { outcome: { session, resumed: false, ...(notice ? { notice } : {}) } };
 }
@@ -106,23 +119,21 @@ export async function locateSession(input: FileToSend, deps: EngineDeps, signal:
  * The checkpoint of this file (by fingerprint), preferring one for `key`: the same file can have
  * been left unfinished twice, e.g. under an identity since lost and again under this one.
  */
-async function findSaved(fingerprint: string, key: string, bucket: string, deps: EngineDeps): Promise<Checkpoint | undefined> {
-  const first = await deps.store.findByFingerprint(fingerprint).catch(() => undefined);
-  if (!first || (first.key === key && first.bucket === bucket)) return first;
-  const all = await deps.store.list().catch((): Checkpoint[] => []);
-  return all.find((c) => c.fingerprint === fingerprint && c.key === key && c.bucket === bucket) ?? first;
+function findSaved(index: CheckpointIndex, fingerprint: string, key: string, bucket: string): Checkpoint | undefined {
+  const same = index.byFingerprint(fingerprint);
+  return same.find((c) => c.key === key && c.bucket === bucket) ?? same[0];
 }
 
 function identityNotice(elsewhere: Checkpoint): UploadNotice {
   return { code: 'IDENTITY_CHANGED', message: IDENTITY_CHANGED_NOTICE, unfinishedId: elsewhere.id };
 }
 
-async function fileChangedNotice(
+function fileChangedNotice(
   input: FileToSend,
   target: { key: string; bucket: string; fingerprint: string },
-  deps: EngineDeps,
-): Promise<UploadNotice | undefined> {
-  const changed = await changedUnfinished(input, target, deps);
+  index: CheckpointIndex,
+): UploadNotice | undefined {
+  const changed = changedUnfinished(input, target, index);
   return changed ? { code: 'FILE_CHANGED', message: FILE_CHANGED_NOTICE, unfinishedId: changed.id } : undefined;
 }
 
@@ -143,13 +154,12 @@ export async function confirmSaved(
  * fingerprint differs: the file changed since, or it is another file of the same name. It is
  * left alone; the caller starts a new upload and says so.
  */
-async function changedUnfinished(
+function changedUnfinished(
   input: FileToSend,
   target: { key: string; bucket: string; fingerprint: string },
-  deps: EngineDeps,
-): Promise<Checkpoint | undefined> {
-  const all = await deps.store.list().catch((): Checkpoint[] => []);
-  return all
+  index: CheckpointIndex,
+): Checkpoint | undefined {
+  return [...index.byName(input.file.name, input.relativePath)]
     .filter(
       (c) =>
         c.key === target.key &&

@@ -1,4 +1,5 @@
 import { abortError } from './abort';
+import { checkpointLookupOf, type CheckpointIndex } from './checkpoint-lookup';
 import type { EngineDeps } from './engine-deps';
 import { Emitter } from './event-emitter';
 import { ProgressTracker } from './progress';
@@ -71,6 +72,12 @@ export class FileUpload implements Upload {
   readonly #verification = new VerificationCounter((notice) => this.#notify(notice));
   #result: UploadResult | null = null;
   #finished = deferred<UploadResult>();
+  /**
+   * The saved checkpoints, asked for when a multipart file is added: every file added in the same
+   * task shares one read of the store (one IndexedDB transaction), where reading when each file's
+   * turn comes would cost a read per file. Used by the first run only; later runs read afresh.
+   */
+  #checkpoints: Promise<CheckpointIndex> | null = null;
 
   constructor(init: {
     id: string;
@@ -99,6 +106,11 @@ export class FileUpload implements Upload {
       ...(init.target ? { target: init.target } : {}),
     };
     this.#tracker = new ProgressTracker(init.file.size, init.deps.clock);
+    // A file sent as one PutObject has nothing to resume: no fingerprint, no checkpoint read.
+    if (!init.target && init.file.size > init.deps.settings.partSize) {
+      this.#checkpoints = checkpointLookupOf(init.deps.store).read();
+      this.#checkpoints.catch(() => undefined);
+    }
     this.#emitProgress = throttle(() => this.#emitter.emit('progress', this.snapshot()), init.deps.settings.progressIntervalMs, init.deps.clock);
     this.#start();
   }
@@ -238,7 +250,9 @@ export class FileUpload implements Upload {
         await this.#settleOrDiscard(await reconcileSession(this.#session, this.#input, this.#deps, signal), signal);
         return { listing: undefined };
       }
-      const located = await locateSession(this.#input, this.#deps, signal);
+      const checkpoints = this.#checkpoints ?? undefined;
+      this.#checkpoints = null;
+      const located = await locateSession(this.#input, this.#deps, signal, checkpoints);
       if ('outcome' in located) {
         await this.#settleOrDiscard(located.outcome, signal);
         return { listing: undefined };
