@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { ConfigError, loadConfig, type Config } from './config';
-import { startStack } from './stack';
+import { startStack, uploadCallbackUrl } from './stack';
 import { loadTokenSettings, TokenConfigError, type TokenSettings } from './token';
 
 /**
@@ -38,6 +38,9 @@ async function main(): Promise<void> {
   }
   const appUrl = stack.app?.url ?? '';
   console.log(`Token endpoint: ${appUrl}/api/sts  (listening on ${config.host}:${stack.app?.port ?? config.port})`);
+  console.log(`Upload records: ${config.databaseUrl !== null ? 'PostgreSQL at DATABASE_URL' : `embedded PostgreSQL (PGlite) in ${config.dataDir}`}`);
+  const callbackUrl = uploadCallbackUrl(config, appUrl);
+  console.log(callbackUrl !== null ? `OSS upload callbacks: ${callbackUrl}` : 'OSS upload callbacks: off (set PUBLIC_URL to the URL OSS reaches this app at); uploads are recorded when the page confirms them');
   console.log(`\n  Uploader ready: ${appUrl}/${dev ? '  (development: hot reload)' : ''}\n  Embedding examples: ${appUrl}/examples/embed.html\n`);
   if (config.openBrowser && process.stdout.isTTY) openBrowser(`${appUrl}/`);
 

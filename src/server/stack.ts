@@ -154,12 +154,7 @@ async function startApp(
     store: createUploadStore(database),
     // Cloud: only the configured public URL, never a request's Host header. Local: the app's own
     // loopback address, the only kind the local OSS calls back.
-    callbackUrl:
-      config.oss.mode === 'cloud'
-        ? config.publicUrl === null
-          ? null
-          : `${config.publicUrl}/api/uploads/callback`
-        : () => (appUrl === null ? null : `${appUrl}/api/uploads/callback`),
+    callbackUrl: () => uploadCallbackUrl(config, appUrl),
     publicKeyOrigins: config.oss.mode === 'cloud' ? [OSS_PUBLIC_KEY_ORIGIN] : [new URL(ossUrl).origin],
   };
   const tokenApp = createTokenApp({
@@ -184,6 +179,16 @@ async function startApp(
   });
   appUrl = server.url;
   return server;
+}
+
+/**
+ * Where OSS calls back: in cloud mode `<PUBLIC_URL>/api/uploads/callback`, from configuration only
+ * (a request's Host header is the client's to choose), or null (no callbacks) without PUBLIC_URL. In
+ * local mode the app's own address (`appUrl`, once it listens), the only kind the local OSS calls.
+ */
+export function uploadCallbackUrl(config: Pick<Config, 'oss' | 'publicUrl'>, appUrl: string | null): string | null {
+  if (config.oss.mode === 'cloud') return config.publicUrl === null ? null : `${config.publicUrl}/api/uploads/callback`;
+  return appUrl === null ? null : `${appUrl}/api/uploads/callback`;
 }
 
 /** Where the page sends part bodies: the endpoint itself (path style) or the bucket's virtual host. */
