@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, test } from 'vitest';
+import { beforeEach, describe, expect, test, vi } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
 import { defineUploadStore, type UploadStoreEvent } from '../../src/ui/store/upload-store';
 import { missedResume } from '../../src/ui/store/upload-row';
@@ -246,3 +246,39 @@ describe('files with handles and one-click resume', () => {
   });
 });
 
+
+describe('a selection of many files', () => {
+  test('is listed in slices, each a task of its own, the first files handed to a running engine in the first slice', async () => {
+    const store = makeStore();
+    await store.start();
+    // Each file takes 5 ms of the clock: a slice (8 ms) holds two of them.
+    let now = 0;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => (now += 2.5));
+    const files = Array.from({ length: 10 }, (_, i) => fileOf(`f${i}.bin`));
+    const adding = store.addFiles(files, { autoStart: true });
+    // Before yielding: only the first slice, already given to the engine (no pending rows first).
+    const firstSlice = store.rows.length;
+    expect(firstSlice).toBeGreaterThan(0);
+    expect(firstSlice).toBeLessThan(files.length);
+    expect(engine.added).toHaveLength(firstSlice);
+    expect(store.rows.every((row) => row.state === 'queued')).toBe(true);
+    expect(store.totals.files).toBe(firstSlice);
+    await adding;
+    clock.mockRestore();
+    expect(engine.added.map((upload) => upload.file.name)).toEqual(files.map((file) => file.name));
+    expect(store.totals.files).toBe(files.length);
+  });
+
+  test('waits as pending rows, listed in slices too, when autoStart is off', async () => {
+    const store = makeStore();
+    let now = 0;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => (now += 2.5));
+    const adding = store.addFiles(Array.from({ length: 10 }, (_, i) => fileOf(`f${i}.bin`)), { autoStart: false });
+    expect(store.rows.length).toBeLessThan(10);
+    await adding;
+    clock.mockRestore();
+    expect(store.rows.map((row) => row.state)).toEqual(Array(10).fill('pending'));
+    expect(store.pendingCount).toBe(10);
+    expect(engine.added).toHaveLength(0);
+  });
+});
