@@ -19,8 +19,8 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
-function confirm(body: unknown, headers: Record<string, string> = { 'Content-Type': 'application/json' }, from: CookieJar = jar): Promise<Response> {
-  return stack.app.request('http://localhost/api/uploads/confirm', { method: 'POST', headers: { ...from.header(), ...headers }, body: JSON.stringify(body) });
+async function confirm(body: unknown, headers: Record<string, string> = { 'Content-Type': 'application/json' }, from: CookieJar = jar): Promise<Response> {
+  return await stack.app.request('http://localhost/api/uploads/confirm', { method: 'POST', headers: { ...from.header(), ...headers }, body: JSON.stringify(body) });
 }
 
 describe('callback server down', () => {

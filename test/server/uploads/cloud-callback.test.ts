@@ -73,9 +73,9 @@ function tokenApp() {
 }
 
 /** What OSS sends: signed over the path of the URL it was given (a proxy may strip `/app`). */
-function ossCallback(app: ReturnType<typeof tokenApp>, body: string, publicKeyUrl = PUBLIC_KEY_URL, signer = OSS_PRIVATE): Promise<Response> {
+async function ossCallback(app: ReturnType<typeof tokenApp>, body: string, publicKeyUrl = PUBLIC_KEY_URL, signer = OSS_PRIVATE): Promise<Response> {
   const authorization = createSign('RSA-MD5').update(`/app/api/uploads/callback\n${body}`).sign(signer, 'base64');
-  return app.request('http://10.0.0.5:9000/api/uploads/callback', {
+  return await app.request('http://10.0.0.5:9000/api/uploads/callback', {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: authorization, 'x-oss-pub-key-url': Buffer.from(publicKeyUrl).toString('base64') },
     body,
