@@ -1,6 +1,7 @@
 import type { UploadErrorCode, UploadResult } from '../engine/types';
 import type { RejectReason } from './files/file-rules';
 import type { RowState, UploadRow } from './store/upload-row';
+import type { UploadFile } from './file-list';
 
 /** Payloads of the uploader's events, for the Vue component and the custom element alike. */
 
@@ -34,7 +35,8 @@ export interface UploadErrorPayload {
 
 export interface UploadRejectPayload {
   name: string;
-  reason: RejectReason;
+  /** `before-upload`: the `beforeUpload` hook answered false or threw. */
+  reason: RejectReason | 'before-upload';
 }
 
 export interface OssUploaderEvents {
@@ -42,6 +44,8 @@ export interface OssUploaderEvents {
   success: [payload: UploadSuccessPayload];
   error: [payload: UploadErrorPayload];
   reject: [payload: UploadRejectPayload];
+  /** The `v-model:file-list` read model, after files were added, changed or removed. */
+  'update:fileList': [files: UploadFile[]];
 }
 
 export function progressPayload(row: UploadRow): UploadProgressPayload {

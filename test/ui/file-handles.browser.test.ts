@@ -187,7 +187,7 @@ describe('one-click resume of unfinished uploads', () => {
   test('the failure message is in Chinese too', async () => {
     const engine = new FakeUploader({ unfinished: [unfinishedUpload({ id: 'cp-1', name: 'movie.mp4', hasHandle: true })] });
     engine.resumeFailures.set('cp-1', { code: 'PERMISSION_DENIED', message: 'x', retryable: false });
-    await mountUploader({}, engine);
+    await mountUploader({ languageSelect: true }, engine);
     const select = document.querySelector<HTMLSelectElement>('.ou-language__select');
     select!.value = 'zh-CN';
     select!.dispatchEvent(new Event('change'));

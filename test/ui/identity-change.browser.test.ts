@@ -86,7 +86,7 @@ describe('an unfinished upload started under another identity', () => {
 
   test('the row says it in Chinese too', async () => {
     const engine = engineWithUploadOfLostIdentity();
-    await mountUploader({}, engine);
+    await mountUploader({ languageSelect: true }, engine);
     await chooseLanguage('zh-CN');
     await pickFiles(firstFileInput(), [fileOf('movie.mp4')]);
     engine.added[0]?.update({ state: 'uploading', notices: [ENGINE_NOTICE], noticeDetails: [identityNotice] });
@@ -98,7 +98,7 @@ describe('an unfinished upload started under another identity', () => {
   test('Resume: the entry says why it cannot continue and what to do, and keeps Discard', async () => {
     const engine = engineWithUploadOfLostIdentity();
     engine.resumeFailures.set('cp-1', { code: 'IDENTITY_CHANGED', message: 'engine words', retryable: false });
-    await mountUploader({}, engine);
+    await mountUploader({ languageSelect: true }, engine);
     entry('movie.mp4')?.querySelector<HTMLButtonElement>('[data-action=resume]')?.click();
     await flushPromises();
 

@@ -251,7 +251,7 @@ describe('accessibility', () => {
 
 describe('languages', () => {
   test('the select switches between English and Simplified Chinese and remembers the choice', async () => {
-    const { engine } = await mountUploader();
+    const { engine } = await mountUploader({ languageSelect: true });
     await pickFiles(firstFileInput(), [fileOf('a.bin')]);
     engine.added[0]?.update({ state: 'uploading' });
     await nextTick();

@@ -62,7 +62,7 @@ describe('the theme prop', () => {
     ['light', 'rgb(31, 35, 40)', 'rgb(255, 255, 255)'],
     ['dark', 'rgb(230, 237, 243)', 'rgb(21, 27, 35)'],
   ] as const)('theme="%s" renders that scheme whatever the system prefers', async (theme, text, surface) => {
-    await mountUploader({ theme });
+    await mountUploader({ theme, languageSelect: true });
     const root = document.querySelector('.ou-uploader');
     expect(root?.getAttribute('data-theme')).toBe(theme);
     expect(colorOf(root, 'color')).toBe(text);

@@ -14,6 +14,7 @@ export const en = {
     active: 'Release to upload',
     chooseFolder: 'Choose a folder',
     disabled: 'Getting ready…',
+    off: 'Uploading is turned off',
   },
   state: {
     pending: 'Waiting to start',
@@ -81,6 +82,12 @@ export const en = {
     limit: '{name} was not added: at most {limit} files at a time.',
     size: '{name} was not added: it is larger than {max}.',
     type: '{name} was not added: this type of file is not accepted.',
+    beforeUpload: '{name} was not added: the page refused it.',
+  },
+  notify: {
+    button: 'Notify me when done',
+    title: 'Uploads finished',
+    body: '{done} of {total} files uploaded.',
   },
   unfinished: {
     title: 'Unfinished uploads',

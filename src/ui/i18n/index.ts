@@ -2,25 +2,43 @@ import { inject, type InjectionKey } from 'vue';
 import { createI18n, type I18n } from 'vue-i18n';
 import { en, type UploaderMessages } from './en';
 import { zhCN } from './zh-CN';
+import { zhTW } from './zh-TW';
+import { ja } from './ja';
+import { ko } from './ko';
 
-export const SUPPORTED_LOCALES = ['en', 'zh-CN'] as const;
+export const SUPPORTED_LOCALES = ['en', 'zh-CN', 'zh-TW', 'ja', 'ko'] as const;
 export type UploaderLocale = (typeof SUPPORTED_LOCALES)[number];
 
-export const LOCALE_NAMES: Record<UploaderLocale, string> = { en: 'English', 'zh-CN': '简体中文' };
+export const LOCALE_NAMES: Record<UploaderLocale, string> = {
+  en: 'English',
+  'zh-CN': '简体中文',
+  'zh-TW': '繁體中文',
+  ja: '日本語',
+  ko: '한국어',
+};
+
+/** Every catalog, each checked against the English shape. */
+const MESSAGES: Record<UploaderLocale, UploaderMessages> = { en, 'zh-CN': zhCN, 'zh-TW': zhTW, ja, ko };
 
 const STORAGE_KEY = 'oss-uploader.locale';
 
-function isSupported(value: string | null): value is UploaderLocale {
+export function isSupported(value: string | null | undefined): value is UploaderLocale {
   return (SUPPORTED_LOCALES as readonly string[]).includes(value ?? '');
 }
 
-/** A stored choice wins; otherwise the first browser language we speak; otherwise English. */
+/**
+ * A stored choice wins; otherwise the first browser language we speak; otherwise English. Any
+ * Chinese browser language picks Simplified Chinese; Traditional Chinese is chosen explicitly
+ * (the `locale` prop or the select).
+ */
 export function pickLocale(stored: string | null, browserLanguages: readonly string[]): UploaderLocale {
   if (isSupported(stored)) return stored;
   for (const language of browserLanguages) {
     const lower = language.toLowerCase();
     if (lower.startsWith('zh')) return 'zh-CN';
     if (lower.startsWith('en')) return 'en';
+    if (lower === 'ja' || lower.startsWith('ja-')) return 'ja';
+    if (lower === 'ko' || lower.startsWith('ko-')) return 'ko';
   }
   return 'en';
 }
@@ -41,14 +59,14 @@ export function storeLocale(locale: UploaderLocale): void {
   }
 }
 
-export type UploaderI18n = I18n<{ en: UploaderMessages; 'zh-CN': UploaderMessages }, {}, {}, UploaderLocale, false>;
+export type UploaderI18n = I18n<Record<UploaderLocale, UploaderMessages>, {}, {}, UploaderLocale, false>;
 
 export function createUploaderI18n(locale: UploaderLocale): UploaderI18n {
   return createI18n({
     legacy: false,
     locale,
     fallbackLocale: 'en',
-    messages: { en, 'zh-CN': zhCN },
+    messages: MESSAGES,
   }) as UploaderI18n;
 }
 

@@ -16,6 +16,7 @@ export const zhCN: UploaderMessages = {
     active: '松开即可上传',
     chooseFolder: '选择文件夹',
     disabled: '正在准备…',
+    off: '上传已关闭',
   },
   state: {
     pending: '等待开始',
@@ -82,6 +83,12 @@ export const zhCN: UploaderMessages = {
     limit: '未添加 {name}：一次最多 {limit} 个文件。',
     size: '未添加 {name}：文件大于 {max}。',
     type: '未添加 {name}：不接受此类型的文件。',
+    beforeUpload: '未添加 {name}：页面拒绝了此文件。',
+  },
+  notify: {
+    button: '完成后通知我',
+    title: '上传已完成',
+    body: '已上传 {done} / {total} 个文件。',
   },
   unfinished: {
     title: '未完成的上传',
