@@ -59,6 +59,8 @@ describe('connection timeouts in the configuration', () => {
     try {
       const socket = connect({ port: stack.localOss!.port, host: '127.0.0.1' });
       socket.on('error', () => undefined);
+      // Read whatever comes (a 408 answer), so the server's end of the connection is seen at once.
+      socket.resume();
       let closed = false;
       socket.on('close', () => (closed = true));
       socket.write('GET /uploads/x HTTP/1.1\r\nHost: localhost\r\n');
