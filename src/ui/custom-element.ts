@@ -1,6 +1,7 @@
 import { defineCustomElement } from 'vue';
 import { createPinia } from 'pinia';
 import OssUploaderElementRoot from './components/OssUploaderElement.vue';
+import type { OssUploaderExposed } from './file-list';
 
 /**
  * `<oss-uploader token-url="/api/sts">` for pages without Vue. Each element gets its own Vue app
@@ -22,6 +23,7 @@ export function defineOssUploaderElement(tagName: string = DEFAULT_TAG_NAME): vo
 
 declare global {
   interface HTMLElementTagNameMap {
-    'oss-uploader': InstanceType<typeof OssUploaderElement>;
+    /** With the component's methods (`submit`, `abort`, `clearFiles`, `pauseAll`, `resumeAll`). */
+    'oss-uploader': InstanceType<typeof OssUploaderElement> & OssUploaderExposed;
   }
 }

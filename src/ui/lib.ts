@@ -12,6 +12,14 @@ export type {
   UploadErrorPayload,
   UploadRejectPayload,
 } from './events';
+export type {
+  BeforeUpload,
+  BeforeUploadResult,
+  InitialUploadFile,
+  OssUploaderExposed,
+  UploadFile,
+  UploadFileStatus,
+} from './file-list';
 export { uploaderI18n, createUploaderI18n, UPLOADER_I18N, SUPPORTED_LOCALES, type UploaderLocale } from './i18n';
 export type { UploaderMessages } from './i18n/en';
 export type { UploaderTheme } from './theme';

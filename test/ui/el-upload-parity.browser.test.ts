@@ -170,7 +170,7 @@ describe('slots and language', () => {
 describe('<oss-uploader> methods', () => {
   test('the element has the same methods, and its tip slot shows', async () => {
     const engine = new FakeUploader();
-    const element = document.createElement('oss-uploader') as HTMLElement & OssUploaderExposed;
+    const element = document.createElement('oss-uploader');
     element.setAttribute('auto-start', 'false');
     element.innerHTML = '<span slot="tip">Images only</span>';
     Object.assign(element, { createUploader: async () => engine });
