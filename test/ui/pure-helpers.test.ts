@@ -92,8 +92,9 @@ describe('locale choice', () => {
     expect(pickLocale('en', ['zh-CN'])).toBe('en');
   });
 
-  test('any Chinese browser language picks Simplified Chinese', () => {
-    expect(pickLocale(null, ['zh-TW', 'en'])).toBe('zh-CN');
+  test('Chinese browser languages pick Simplified or Traditional Chinese by script and region', () => {
+    for (const tag of ['zh', 'zh-CN', 'zh-SG', 'zh-Hans', 'zh-Hans-HK']) expect(pickLocale(null, [tag, 'en']), tag).toBe('zh-CN');
+    for (const tag of ['zh-TW', 'zh-HK', 'zh-MO', 'zh-Hant', 'zh-Hant-CN']) expect(pickLocale(null, [tag, 'en']), tag).toBe('zh-TW');
   });
 
   test('unknown languages fall back to English', () => {

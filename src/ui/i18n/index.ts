@@ -27,15 +27,18 @@ export function isSupported(value: string | null | undefined): value is Uploader
 }
 
 /**
- * A stored choice wins; otherwise the first browser language we speak; otherwise English. Any
- * Chinese browser language picks Simplified Chinese; Traditional Chinese is chosen explicitly
- * (the `locale` prop or the select).
+ * A stored choice wins; otherwise the first browser language we speak; otherwise English. Chinese
+ * written in Traditional characters (zh-TW, zh-HK, zh-MO, any zh-Hant) picks Traditional Chinese;
+ * every other Chinese tag, Simplified.
  */
+/** zh-Hant anywhere, or a region that writes Traditional characters, unless zh-Hans says otherwise. */
+const TRADITIONAL_CHINESE = /^zh-(?!hans)(?:hant\b|.*-?\b(?:tw|hk|mo)\b)/;
+
 export function pickLocale(stored: string | null, browserLanguages: readonly string[]): UploaderLocale {
   if (isSupported(stored)) return stored;
   for (const language of browserLanguages) {
     const lower = language.toLowerCase();
-    if (lower.startsWith('zh')) return 'zh-CN';
+    if (lower === 'zh' || lower.startsWith('zh-')) return TRADITIONAL_CHINESE.test(lower) ? 'zh-TW' : 'zh-CN';
     if (lower.startsWith('en')) return 'en';
     if (lower === 'ja' || lower.startsWith('ja-')) return 'ja';
     if (lower === 'ko' || lower.startsWith('ko-')) return 'ko';
