@@ -1,7 +1,9 @@
 /**
- * A background tab the browser freezes (page lifecycle `frozen`, as Chrome does to hidden tabs and
- * on phones) in the middle of an upload, with its requests failing while it cannot run: once
- * resumed, the failed parts are sent again and the file is stored byte for byte.
+ * A background tab in the middle of an upload, with its requests failing while it is away: once
+ * back, the failed parts are sent again and the file is stored byte for byte. The page is asked to
+ * freeze through CDP (`Page.setWebLifecycleState`), as Chrome does to hidden tabs and on phones, but
+ * headless Chromium accepts the command without freezing (timers keep running, no `freeze` event):
+ * what this checks is the failed requests and their retry, not a real freeze.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
