@@ -1,5 +1,6 @@
 export { createTokenApp } from './app';
-export type { TokenAppConfig, TokenAppDeps } from './app';
+export type { TokenAppConfig, TokenAppDeps, UploadsOptions } from './app';
+export { uploadCallbackHeaders } from './app';
 export { createAssumeRole, StsError, stsFailureKind } from './assume-role';
 export type { AssumeRole, AssumeRoleRequest, CallerCredentials, CallerCredentialSource, StsClientOptions, StsCredentials, StsFailureKind } from './assume-role';
 export { credentialSourceFrom, credentialsUriSource, defaultCredentialSource } from './credential-source';
