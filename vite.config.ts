@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { defineConfig, type BuildEnvironmentOptions, type Plugin } from 'vite';
 import vue from '@vitejs/plugin-vue';
 import { playwright } from '@vitest/browser-playwright';
-import { CHROMIUM_ARGS, requireChromium } from './test/support/browsers';
+import { CHROMIUM_ARGS, requireChromium } from './test/support/browsers.ts';
 
 const root = import.meta.dirname;
 
