@@ -57,7 +57,16 @@ export const run: BenchSuite = async () => {
   const browser = await launchChromium();
   const rows: BenchRow[] = [];
   try {
-    for (const selection of selections) rows.push(...(await measure(app, browser, selection)));
+    for (const selection of selections) {
+      // One selection failing (a page that did not load) still leaves the other's rows in the report.
+      try {
+        rows.push(...(await measure(app, browser, selection)));
+      } catch (error) {
+        const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+        process.stderr.write(`  many files: ${selection.count} files of ${formatSize(selection.size)} failed: ${message}\n`);
+        rows.push({ name: `${selection.count.toLocaleString('en')} files of ${formatSize(selection.size)}`, value: 'failed', note: message.replaceAll('|', '/') });
+      }
+    }
     return rows;
   } finally {
     await browser.close();
@@ -83,8 +92,10 @@ async function measure(app: AppStack, browser: Browser, selection: Selection): P
   const page = await context.newPage();
   page.on('pageerror', (err) => process.stderr.write(`page error: ${err.message}\n`));
   try {
-    await page.goto(app.url);
-    await page.locator('.ou-drop__zone').waitFor();
+    // Untimed set-up: right after a selection of 10,000 files the browser can take a while to load
+    // the next page (seen to exceed the default 30 s on this shared machine).
+    await page.goto(app.url, { timeout: 180_000 });
+    await page.locator('.ou-drop__zone').waitFor({ timeout: 180_000 });
 
     const memory = await sampleMemory(browser, page);
     await page.locator('input[type=file]').first().setInputFiles(paths, { timeout: 600_000 });
