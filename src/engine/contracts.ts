@@ -43,7 +43,8 @@ export interface ListedPart {
 
 /** Multipart control plane (ali-oss in browsers), bound to one set of credentials per call. */
 export interface OssControl {
-  initiate(p: { credentials: Credentials; key: string; contentType: string; signal?: AbortSignal }): Promise<{ uploadId: string }>;
+  /** `headers`: stored with the object (Content-Disposition, Cache-Control, x-oss-meta-*) and x-oss-forbid-overwrite. */
+  initiate(p: { credentials: Credentials; key: string; contentType: string; headers?: Record<string, string>; signal?: AbortSignal }): Promise<{ uploadId: string }>;
   /**
    * All pages. Throws with ossCode 'NoSuchUpload' when the upload is gone. `onPage`, when given,
    * hears of each page as it arrives (`more`: pages follow), so a caller can act once the upload
@@ -55,11 +56,22 @@ export interface OssControl {
     key: string;
     uploadId: string;
     parts: Array<Pick<DonePart, 'number' | 'etag'>>;
+    /** x-oss-callback, x-oss-callback-var, x-oss-forbid-overwrite. */
+    headers?: Record<string, string>;
     signal?: AbortSignal;
-  }): Promise<{ etag: string; crc64: string | null }>;
+  }): Promise<{ etag: string; crc64: string | null; data?: unknown }>;
   abort(p: { credentials: Credentials; key: string; uploadId: string; signal?: AbortSignal }): Promise<void>;
   /** Presigned URL for a part PUT (or a whole-object PUT when partNumber is omitted). */
-  signPutUrl(p: { credentials: Credentials; key: string; uploadId?: string; partNumber?: number; contentType?: string; expiresSeconds?: number }): Promise<string>;
+  /** `headers`: the x-oss-* headers the PUT will carry, which the signature must cover. */
+  signPutUrl(p: {
+    credentials: Credentials;
+    key: string;
+    uploadId?: string;
+    partNumber?: number;
+    contentType?: string;
+    headers?: Record<string, string>;
+    expiresSeconds?: number;
+  }): Promise<string>;
 }
 
 /** Moves bytes: one PUT of a Blob to a presigned URL with byte-level progress. */
@@ -68,12 +80,14 @@ export interface PartTransport {
     url: string;
     body: Blob;
     contentType?: string;
+    /** More request headers (those named x-oss-* must have been signed). */
+    headers?: Record<string, string>;
     signal: AbortSignal;
     /** Bytes of this request sent so far. */
     onProgress: (loaded: number) => void;
     /** Abort when no progress for this long. */
     stallTimeoutMs: number;
-  }): Promise<{ etag: string; crc64: string | null }>;
+  }): Promise<{ etag: string; crc64: string | null; status?: number; body?: string }>;
 }
 
 /** What an object holds, asked of the token endpoint: the upload credentials cannot read. */

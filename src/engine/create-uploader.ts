@@ -16,6 +16,8 @@ import { DEFAULT_RETRY_DELAYS, DEFAULT_STALL_TIMEOUT_MS } from './retry-policy';
 import { UploadQueue, type PageEvents } from './uploader';
 import type { Uploader, UploaderOptions } from './types';
 import { createXhrTransport } from './xhr-transport';
+import { validateMeta } from './object-headers';
+import { createUploadRecordsSource, type UploadRecordsSource } from './upload-records';
 
 export const DEFAULT_PARALLEL = 4;
 /** About ten progress events a second: smooth to watch, cheap to render. */
@@ -29,6 +31,8 @@ export interface CreateUploaderOptions extends UploaderOptions {
   credentials?: CredentialsSource;
   /** Default: the token endpoint's object-info route, when its answer names one. */
   objectInfo?: ObjectInfoSource;
+  /** Default: the token endpoint's upload records route, when its answer names one. */
+  records?: UploadRecordsSource;
   /** A hasher given here stays the caller's: `destroy()` stops only the workers of the default one. */
   hasher?: Crc64Hasher;
   connectivity?: Connectivity;
@@ -47,6 +51,8 @@ export interface CreateUploaderOptions extends UploaderOptions {
  * `maxCheckpointAgeMs` are forgotten now and their uploads aborted in the background.
  */
 export async function createUploader(options: CreateUploaderOptions = {}): Promise<Uploader> {
+  // Metadata OSS would refuse is refused here, before anything is sent.
+  const meta = validateMeta(options.meta);
   const clock = options.clock ?? systemClock;
   const store = options.storage ?? (await createIdbCheckpointStore());
   const writer = createCheckpointWriter(store);
@@ -59,6 +65,12 @@ export async function createUploader(options: CreateUploaderOptions = {}): Promi
     progressIntervalMs: options.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS,
     random: options.random ?? Math.random,
     verifyResumedParts: options.verifyResumedParts ?? true,
+    object: {
+      ...(meta && Object.keys(meta).length > 0 ? { meta } : {}),
+      ...(options.cacheControl ? { cacheControl: options.cacheControl } : {}),
+      contentDisposition: options.contentDisposition ?? false,
+      forbidOverwrite: options.forbidOverwrite ?? true,
+    },
   };
 
   await pruneExpiredCheckpoints({ store, writer, credentials, control, clock }, options.maxCheckpointAgeMs ?? DEFAULT_MAX_CHECKPOINT_AGE_MS);
@@ -76,6 +88,7 @@ export async function createUploader(options: CreateUploaderOptions = {}): Promi
     store,
     writer,
     fingerprint: options.fingerprint ?? fingerprintFile,
+    records: options.records ?? createUploadRecordsSource(),
     settings,
   };
   const pageEvents = options.pageEvents === undefined ? defaultPageEvents() : (options.pageEvents ?? undefined);

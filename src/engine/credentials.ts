@@ -116,13 +116,19 @@ export function fetchTokenEndpoint(url = '/api/sts', init: RequestInit = {}): Ge
  * (or dropped when it cannot be), so it is used as the endpoint meant it wherever the page is.
  */
 function withAbsoluteObjectInfoUrl(body: Credentials, tokenUrl: string): Credentials {
-  const { objectInfoUrl, ...rest } = body;
-  if (typeof objectInfoUrl !== 'string') return rest;
-  try {
-    return { ...rest, objectInfoUrl: new URL(objectInfoUrl, new URL(tokenUrl, globalThis.location?.href)).href };
-  } catch {
-    return rest;
-  }
+  const { objectInfoUrl, uploadsUrl, ...rest } = body;
+  const absolute = (relative: unknown): string | undefined => {
+    if (typeof relative !== 'string') return undefined;
+    try {
+      return new URL(relative, new URL(tokenUrl, globalThis.location?.href)).href;
+    } catch {
+      return undefined;
+    }
+  };
+  // The upload records route (`uploadsUrl`) is named the same way.
+  const info = absolute(objectInfoUrl);
+  const uploads = absolute(uploadsUrl);
+  return { ...rest, ...(info ? { objectInfoUrl: info } : {}), ...(uploads ? { uploadsUrl: uploads } : {}) };
 }
 
 async function tokenEndpointError(response: Response): Promise<EngineError> {

@@ -2,6 +2,8 @@ import type { Clock, Connectivity, CredentialsSource, Crc64Hasher, ObjectInfoSou
 import type { CheckpointWriter } from './checkpoint-writer';
 import type { PartScheduler } from './part-scheduler';
 import type { RetryContext } from './retry-loop';
+import type { ObjectSettings } from './object-headers';
+import type { UploadRecordsSource } from './upload-records';
 import type { CheckpointStore } from './types';
 
 /** Options resolved to their defaults once, at the uploader. */
@@ -15,6 +17,8 @@ export interface EngineSettings {
   random: () => number;
   /** Check parts reused from an earlier session against the local file before Complete. */
   verifyResumedParts: boolean;
+  /** What is stored with each object unless the file's `AddOptions` say otherwise. */
+  object: ObjectSettings;
 }
 
 /** Everything an upload talks to; shared by all uploads of one uploader. */
@@ -30,6 +34,8 @@ export interface EngineDeps {
   store: CheckpointStore;
   writer: CheckpointWriter;
   fingerprint: (file: File) => Promise<string>;
+  /** The token endpoint's upload records (confirm after a failed callback). */
+  records: UploadRecordsSource;
   settings: EngineSettings;
 }
 

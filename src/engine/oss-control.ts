@@ -22,9 +22,15 @@ type Headers = Record<string, string | undefined>;
 
 /** The part of the ali-oss client API this module uses (same in its Node and browser builds). */
 export interface OssClient {
-  initMultipartUpload(name: string, options?: { mime?: string }): Promise<{ uploadId: string }>;
+  initMultipartUpload(name: string, options?: { mime?: string; headers?: Record<string, string> }): Promise<{ uploadId: string }>;
   listParts(name: string, uploadId: string, query: Record<string, string | number>): Promise<{ parts: unknown; isTruncated: unknown; nextPartNumberMarker: unknown }>;
-  completeMultipartUpload(name: string, uploadId: string, parts: Array<{ number: number; etag: string }>): Promise<{ etag?: string; res: { headers: Headers } }>;
+  /** With `x-oss-callback` in `options.headers`, ali-oss parses the answer's JSON body into `data`. */
+  completeMultipartUpload(
+    name: string,
+    uploadId: string,
+    parts: Array<{ number: number; etag: string }>,
+    options?: { headers?: Record<string, string> },
+  ): Promise<{ etag?: string; data?: unknown; res: { headers: Headers } }>;
   abortMultipartUpload(name: string, uploadId: string): Promise<unknown>;
   signatureUrl(name: string, options: Record<string, unknown>): string;
   /** ali-oss keeps here the server-minus-page clock offset it learns from RequestTimeTooSkewed. */
@@ -101,8 +107,9 @@ export function createOssControl(opts: OssControlOptions = {}): OssControl {
   }
 
   return {
-    async initiate({ credentials, key, contentType, signal }) {
-      const result = await call(credentials, signal, (c) => c.initMultipartUpload(key, contentType ? { mime: contentType } : {}));
+    async initiate({ credentials, key, contentType, headers, signal }) {
+      const options = { ...(contentType ? { mime: contentType } : {}), ...(headers && Object.keys(headers).length > 0 ? { headers } : {}) };
+      const result = await call(credentials, signal, (c) => c.initMultipartUpload(key, options));
       return { uploadId: result.uploadId };
     },
 
@@ -128,14 +135,18 @@ export function createOssControl(opts: OssControlOptions = {}): OssControl {
       }
     },
 
-    async complete({ credentials, key, uploadId, parts, signal }) {
+    async complete({ credentials, key, uploadId, parts, headers, signal }) {
+      const list = parts.map((p) => ({ number: p.number, etag: p.etag }));
+      // A callback answer is 200 with the app server's JSON (ali-oss: `data`); a failed callback is a
+      // rejection with status 203 and code CallbackFailed, though the object is stored.
       const result = await call(credentials, signal, (c) =>
-        c.completeMultipartUpload(key, uploadId, parts.map((p) => ({ number: p.number, etag: p.etag }))),
+        headers && Object.keys(headers).length > 0 ? c.completeMultipartUpload(key, uploadId, list, { headers }) : c.completeMultipartUpload(key, uploadId, list),
       );
       // Unreadable when CORS does not expose the headers; the upload is complete regardless.
       return {
         etag: result.etag ?? result.res.headers.etag ?? '',
         crc64: result.res.headers['x-oss-hash-crc64ecma'] ?? null,
+        ...(result.data !== undefined ? { data: result.data } : {}),
       };
     },
 
@@ -143,7 +154,7 @@ export function createOssControl(opts: OssControlOptions = {}): OssControl {
       await call(credentials, signal, (c) => c.abortMultipartUpload(key, uploadId));
     },
 
-    async signPutUrl({ credentials, key, uploadId, partNumber, contentType, expiresSeconds }) {
+    async signPutUrl({ credentials, key, uploadId, partNumber, contentType, headers, expiresSeconds }) {
       const client = await clientFor(credentials).catch((err: unknown) => {
         throw toEngineError(err);
       });
@@ -152,6 +163,11 @@ export function createOssControl(opts: OssControlOptions = {}): OssControl {
       const expires = (expiresSeconds ?? DEFAULT_SIGNED_URL_SECONDS) + Math.round(clockSkewMs / 1000);
       const options: Record<string, unknown> = { method: 'PUT', expires: expires === 0 ? 1 : expires };
       if (contentType) options['Content-Type'] = contentType;
+      // ali-oss signs every option named x-oss-* as a header (V1: CanonicalizedOSSHeaders); OSS
+      // checks the x-oss-* headers the request carries against them. Other headers are not signed.
+      for (const [name, value] of Object.entries(headers ?? {})) {
+        if (name.toLowerCase().startsWith('x-oss-')) options[name.toLowerCase()] = value;
+      }
       if (uploadId !== undefined && partNumber !== undefined) options.subResource = { partNumber, uploadId };
       try {
         return client.signatureUrl(key, options);

@@ -3,7 +3,7 @@
  * implementations (XHR transport, ali-oss control plane, IndexedDB checkpoints) are plugged in
  * at the entry point. No Vue, no DOM beyond File/Blob/XHR/IndexedDB.
  */
-import type { TokenResponse } from '../shared/token-response';
+import type { TokenResponse, UploadRecord } from '../shared/token-response';
 
 export type Credentials = TokenResponse;
 
@@ -88,6 +88,20 @@ export interface UploaderOptions {
    * fingerprint alone; it exists to measure its cost.
    */
   verifyResumedParts?: boolean;
+  /**
+   * Send `x-oss-forbid-overwrite: true` (default true): a file whose key is taken is stored under a
+   * numbered key (`name (1).ext`, `name (2).ext`, …) instead of replacing the object there.
+   */
+  forbidOverwrite?: boolean;
+  /**
+   * User metadata stored with every object, as `x-oss-meta-<name>` (names of lower-case ASCII
+   * letters, digits, `-`, `_`, `.`; printable ASCII values; 8 KB in all). Merged with `AddOptions.meta`.
+   */
+  meta?: Record<string, string>;
+  /** `Cache-Control` stored with every object. */
+  cacheControl?: string;
+  /** Store `Content-Disposition: attachment` with the original file name (RFC 6266 / 5987); default false. */
+  contentDisposition?: boolean;
 }
 
 export interface AddOptions {
@@ -98,6 +112,14 @@ export interface AddOptions {
    * with the checkpoint so the upload can be continued after a reload without selecting the file again.
    */
   handle?: FileSystemFileHandle;
+  /** This file's metadata, merged over the uploader's `meta` (same rules). */
+  meta?: Record<string, string>;
+  /** This file's `Cache-Control`, instead of the uploader's. */
+  cacheControl?: string;
+  /** Instead of the uploader's `contentDisposition`. */
+  contentDisposition?: boolean;
+  /** Instead of the uploader's `forbidOverwrite`. */
+  forbidOverwrite?: boolean;
 }
 
 export interface UploadProgress {
@@ -112,10 +134,17 @@ export interface UploadProgress {
 }
 
 export interface UploadResult {
+  /** The key the object was stored under: a numbered one when the file's own was taken (see `forbidOverwrite`). */
   key: string;
   etag: string;
   crc64: string;
   size: number;
+  /** The server's record id (`DELETE <uploadsUrl>/<id>`); present with `record`. */
+  id?: string;
+  /** The original file name, as recorded; present with `record`. */
+  name?: string;
+  /** The token endpoint's record of the upload; absent when it keeps none (no `uploadsUrl`) or could not be reached. */
+  record?: UploadRecord;
 }
 
 /** Machine-readable error codes the engine reports; the UI turns them into plain words. */

@@ -3,6 +3,7 @@ import type { ListedPart, PartPlan } from './contracts';
 import { EngineError } from './engine-error';
 import { randomId, retryContext, type EngineDeps } from './engine-deps';
 import { buildObjectKey, startedUnderAnotherIdentity } from './object-key';
+import { isKeyOrNumbered, MAX_NUMBERED_KEYS, numberedKey, overwriteHeaders, storedObjectHeaders, type ObjectSettings } from './object-headers';
 import { partLength, planParts } from './part-plan';
 import { withRetries } from './retry-loop';
 import { identityChanged } from './upload-errors';
@@ -24,6 +25,11 @@ export interface Session {
    * dropped from here) or found different (and sent again).
    */
   unverified: Map<number, ListedPart>;
+  /**
+   * Initiated by this page with x-oss-forbid-overwrite: the key was free then, so Complete guards it
+   * too. A continued upload (from a checkpoint, or started again after it expired) keeps its key.
+   */
+  guarded?: boolean;
 }
 
 export interface SessionOutcome {
@@ -53,6 +59,8 @@ export interface FileToSend {
    * name the key was built from (a custom key, a folder path) is not known any more.
    */
   target?: Checkpoint;
+  /** What is stored with the object (the uploader's settings with this file's options over them). */
+  object?: ObjectSettings;
 }
 
 /**
@@ -91,11 +99,12 @@ export async function locateSession(
   signal.throwIfAborted();
   const found = input.target ?? findSaved(index, fingerprint, key, credentials.bucket);
   const saved = found && !input.checkpointInUse(found.id) ? found : undefined;
-  const savedPlan = saved && saved.key === key && saved.bucket === credentials.bucket ? planParts(input.file.size, saved.partSize) : null;
+  // A file stored under a numbered key (its own was taken) keeps that key when resumed.
+  const savedPlan = saved && isKeyOrNumbered(saved.key, key) && saved.bucket === credentials.bucket ? planParts(input.file.size, saved.partSize) : null;
   if (saved && savedPlan && !savedPlan.single && savedPlan.partSize === saved.partSize) {
     return {
       saved: {
-        key,
+        key: saved.key,
         bucket: saved.bucket,
         plan: savedPlan,
         uploadId: saved.uploadId,
@@ -121,7 +130,7 @@ export async function locateSession(
  */
 function findSaved(index: CheckpointIndex, fingerprint: string, key: string, bucket: string): Checkpoint | undefined {
   const same = index.byFingerprint(fingerprint);
-  return same.find((c) => c.key === key && c.bucket === bucket) ?? same[0];
+  return same.find((c) => c.key === key && c.bucket === bucket) ?? same.find((c) => c.bucket === bucket && isKeyOrNumbered(c.key, key)) ?? same[0];
 }
 
 function identityNotice(elsewhere: Checkpoint): UploadNotice {
@@ -199,7 +208,7 @@ export async function reconcileSession(
     const finished = await completedWhileAway(session, input.file, deps, signal);
     if (finished) return { session: finished, resumed: true };
     await deps.writer.remove(checkpoint.id).catch(() => undefined);
-    const fresh = await initiate(input, { key: session.key, bucket: session.bucket, plan: session.plan, fingerprint: checkpoint.fingerprint }, deps, signal);
+    const fresh = await initiate(input, { key: session.key, bucket: session.bucket, plan: session.plan, fingerprint: checkpoint.fingerprint }, deps, signal, true);
     return { session: fresh, resumed: false, notice: { code: 'UPLOAD_EXPIRED', message: EXPIRED_NOTICE } };
   }
 
@@ -281,12 +290,30 @@ async function initiate(
   target: { key: string; bucket: string; plan: PartPlan; fingerprint: string },
   deps: EngineDeps,
   signal: AbortSignal,
+  keepKey = false,
 ): Promise<Session> {
   const { file } = input;
-  const { uploadId } = await withRetries(
-    (credentials: Credentials) => deps.control.initiate({ credentials, key: target.key, contentType: file.type || 'application/octet-stream' }),
-    retryContext(deps, signal),
-  );
+  const settings = input.object ?? deps.settings.object;
+  const guard = keepKey ? {} : overwriteHeaders(settings);
+  const headers = { ...storedObjectHeaders(file.name, settings), ...guard };
+  // With x-oss-forbid-overwrite, OSS refuses a taken key at Initiate already (409 FileAlreadyExists),
+  // before any part is sent: the next numbered key is tried instead.
+  let key = target.key;
+  let uploadId: string;
+  for (let n = 1; ; n++) {
+    try {
+      ({ uploadId } = await withRetries(
+        (credentials: Credentials) => deps.control.initiate({ credentials, key, contentType: file.type || 'application/octet-stream', headers }),
+        retryContext(deps, signal),
+      ));
+      break;
+    } catch (err) {
+      if (!isFileAlreadyExists(err) || n > MAX_NUMBERED_KEYS) throw err;
+      signal.throwIfAborted();
+      key = numberedKey(target.key, n);
+    }
+  }
+  target = { ...target, key };
   const now = deps.clock.now();
   const checkpoint: Checkpoint = {
     id: randomId(),
@@ -306,7 +333,12 @@ async function initiate(
     updatedAt: now,
   };
   deps.writer.save(checkpoint);
-  return { key: target.key, bucket: target.bucket, plan: target.plan, uploadId, checkpoint, done: new Map(), unverified: new Map() };
+  const guarded = Object.keys(guard).length > 0;
+  return { key: target.key, bucket: target.bucket, plan: target.plan, uploadId, checkpoint, done: new Map(), unverified: new Map(), ...(guarded ? { guarded } : {}) };
+}
+
+export function isFileAlreadyExists(err: unknown): boolean {
+  return err instanceof EngineError && err.status === 409 && err.ossCode === 'FileAlreadyExists';
 }
 
 export function isNoSuchUpload(err: unknown): boolean {

@@ -5,9 +5,23 @@ import { nextTask } from './next-task';
 import { partLength } from './part-plan';
 import { verifyReusedParts, type VerificationHooks } from './resume-verification';
 import { withRetries } from './retry-loop';
-import { isNoSuchUpload, storedObjectOfSize, type Session } from './upload-session';
+import { isFileAlreadyExists, isNoSuchUpload, storedObjectOfSize, type Session } from './upload-session';
 import { UploadError } from './upload-errors';
+import { EngineError } from './engine-error';
+import { callbackHeaders, MAX_NUMBERED_KEYS, numberedKey, overwriteHeaders, storedObjectHeaders, type ObjectSettings } from './object-headers';
+import { recordOf } from './upload-records';
+import type { UploadRecord } from '../shared/token-response';
 import type { Credentials, DonePart, UploadResult } from './types';
+
+/** What the upload tells OSS besides the bytes: the original file name and the object settings. */
+export interface ObjectTarget {
+  /** The file's own name: the callback's `x:name` and the Content-Disposition name. */
+  name: string;
+  object: ObjectSettings;
+}
+
+/** The answer of a single PutObject sent with an upload callback (its status, and its body when 200). */
+const putAnswers = new WeakMap<Session, { status: number; body?: string }>();
 
 export interface TransferHooks {
   /** Bytes of this attempt of the part sent so far. */
@@ -47,9 +61,10 @@ export async function transferParts(
   signal: AbortSignal,
   hooks: PartHooks,
   listing?: Promise<boolean>,
+  target?: ObjectTarget,
 ): Promise<boolean> {
   if (!listing && session.unverified.size === 0) {
-    await sendRemainingParts(session, file, rank, deps, signal, hooks);
+    await sendRemainingParts(session, file, rank, deps, signal, hooks, undefined, target);
     return true;
   }
   const claimed = listing ? [...session.done.keys()] : [];
@@ -87,7 +102,7 @@ export async function transferParts(
       resends.close();
     })
     .catch(fail);
-  const sending = sendRemainingParts(session, file, rank, deps, stageSignal, hooks, resends).catch(async (error: unknown) => {
+  const sending = sendRemainingParts(session, file, rank, deps, stageSignal, hooks, resends, target).catch(async (error: unknown) => {
     if (listing && !(await listing.catch(() => true))) return;
     fail(error);
   });
@@ -110,6 +125,7 @@ export async function sendRemainingParts(
   signal: AbortSignal,
   hooks: TransferHooks,
   resends?: AsyncQueue<Resend>,
+  target?: ObjectTarget,
 ): Promise<void> {
   const stopOnFailure = new AbortController();
   const partSignal = AbortSignal.any([signal, stopOnFailure.signal]);
@@ -130,7 +146,7 @@ export async function sendRemainingParts(
     } catch {
       break;
     }
-    const job = sendPart(session, file, next.part, deps, partSignal, hooks, next.crc64)
+    const job = sendPart(session, file, next.part, deps, partSignal, hooks, next.crc64, target)
       .then(hooks.onPartDone, (error: unknown) => {
         if (failures.length === 0 && !partSignal.aborted) {
           failures.push(error);
@@ -157,8 +173,16 @@ async function sendPart(
   signal: AbortSignal,
   hooks: TransferHooks,
   knownCrc?: string,
+  target?: ObjectTarget,
 ): Promise<DonePart> {
   const whole = session.uploadId === null;
+  const name = target?.name ?? file.name;
+  const settings = target?.object ?? deps.settings.object;
+  // A single PutObject stores the object's headers itself, and carries the callback and the overwrite guard.
+  const objectHeaders = whole ? storedObjectHeaders(name, settings) : {};
+  let attempts = 0;
+  /** This upload has stored an object at the key (damaged: sent again): it may replace its own. */
+  let storedOwn = false;
   // A single PutObject keeps the file's type, so the object is served with it.
   const body = whole ? file : file.slice(part.start, part.end);
   const contentType = whole && file.type ? file.type : undefined;
@@ -177,11 +201,15 @@ async function sendPart(
     // would otherwise run as one long task on the main thread.
     await nextTask();
     if (readFailure) throw readFailure.error;
+    attempts++;
+    const headers = whole ? { ...objectHeaders, ...(storedOwn ? {} : overwriteHeaders(settings)), ...callbackHeaders(credentials, name) } : {};
+    const signed = Object.fromEntries(Object.entries(headers).filter(([header]) => header.toLowerCase().startsWith('x-oss-')));
     const url = await deps.control.signPutUrl({
       credentials,
       key: session.key,
       ...(whole ? {} : { uploadId: session.uploadId as string, partNumber: part.number }),
       ...(contentType ? { contentType } : {}),
+      ...(Object.keys(signed).length > 0 ? { headers: signed } : {}),
     });
     await nextTask();
     signal.throwIfAborted();
@@ -190,6 +218,7 @@ async function sendPart(
         url,
         body,
         ...(contentType ? { contentType } : {}),
+        ...(Object.keys(headers).length > 0 ? { headers } : {}),
         signal,
         onProgress: (loaded) => hooks.onProgress(part.number, loaded),
         stallTimeoutMs: deps.settings.stallTimeoutMs,
@@ -197,6 +226,7 @@ async function sendPart(
       .catch((err: unknown) => {
         throw readFailure ? readFailure.error : err;
       });
+    if (whole) storedOwn = true;
     const crc64 = await localCrc;
     if (sent.crc64 !== null && sent.crc64 !== crc64) {
       throw new UploadError({
@@ -206,10 +236,31 @@ async function sendPart(
         retryable: true,
       });
     }
+    if (whole && headers['x-oss-callback'] !== undefined) putAnswers.set(session, { status: sent.status ?? 200, ...(sent.body !== undefined ? { body: sent.body } : {}) });
     return { number: part.number, etag: sent.etag, crc64, size: partLength(part) };
   };
 
-  return withRetries(attempt, retryContext(deps, signal, () => hooks.onAttemptFailed(part.number)));
+  const context = retryContext(deps, signal, () => hooks.onAttemptFailed(part.number));
+  if (!whole) return withRetries(attempt, context);
+  // x-oss-forbid-overwrite: a taken key (409 FileAlreadyExists) sends the file to the next numbered
+  // key. Unless an earlier attempt of this upload may have stored it (its answer lost on the way):
+  // then an object of this size and CRC-64 there is this file, and the upload is done.
+  const ownKey = session.key;
+  for (let n = 1; ; n++) {
+    const before = attempts;
+    try {
+      return await withRetries(attempt, context);
+    } catch (err) {
+      if (!isFileAlreadyExists(err) || n > MAX_NUMBERED_KEYS || signal.aborted) throw err;
+      hooks.onAttemptFailed(part.number);
+      if (attempts - before > 1) {
+        const stored = await storedObjectOfSize(session.key, file.size, deps, signal);
+        const crc64 = await localCrc;
+        if (stored && stored.crc64 === crc64) return { number: part.number, etag: stored.etag ?? '', crc64, size: partLength(part) };
+      }
+      session.key = numberedKey(ownKey, n);
+    }
+  }
 }
 
 /**
@@ -218,39 +269,97 @@ async function sendPart(
  * reused and checked), so the object is known to hold exactly the file's bytes. A single
  * PutObject is already complete.
  */
-export async function completeSession(session: Session, deps: EngineDeps, signal: AbortSignal): Promise<UploadResult> {
+export async function completeSession(session: Session, deps: EngineDeps, signal: AbortSignal, target?: ObjectTarget): Promise<UploadResult> {
   if (session.unverified.size > 0) throw new Error('Complete called before every reused part was checked');
   const parts = [...session.done.values()].sort((a, b) => a.number - b.number);
   const size = parts.reduce((sum, p) => sum + p.size, 0);
+  const name = target?.name ?? session.checkpoint?.name ?? session.key.slice(session.key.lastIndexOf('/') + 1);
+  const settings = target?.object ?? deps.settings.object;
   const { uploadId } = session;
   if (uploadId === null) {
     const [only] = parts;
     if (!only) throw new Error('Nothing was uploaded');
-    return { key: session.key, etag: only.etag, crc64: only.crc64, size };
+    const answer = putAnswers.get(session);
+    putAnswers.delete(session);
+    const record = await recordFor(session.key, name, answer?.status === 200 ? parseJson(answer.body) : undefined, deps, signal);
+    return withRecord({ key: session.key, etag: only.etag, crc64: only.crc64, size }, record);
   }
   const expected = deps.hasher.combine(parts);
-  let completed: { etag: string; crc64: string | null };
+  let completed: { etag: string; crc64: string | null; data?: unknown };
   try {
     completed = await withRetries(
       (credentials) =>
-        deps.control.complete({ credentials, key: session.key, uploadId, parts: parts.map(({ number, etag }) => ({ number, etag })), signal }),
+        deps.control.complete({
+          credentials,
+          key: session.key,
+          uploadId,
+          parts: parts.map(({ number, etag }) => ({ number, etag })),
+          // The callback goes on Complete only: OSS calls the app server once the object exists.
+          headers: { ...callbackHeaders(credentials, name), ...(session.guarded ? overwriteHeaders(settings) : {}) },
+          signal,
+        }),
       retryContext(deps, signal),
     );
   } catch (err) {
-    if (!isNoSuchUpload(err)) throw err;
-    // Gone: expired or aborted, or completed by an attempt whose answer was lost on the way.
+    if (isCallbackFailed(err)) {
+      // 203: the object is stored, only the app server did not hear of it; confirm records it,
+      // and its record (the server's HEAD of the object) carries the CRC-64 to check.
+      const record = await recordFor(session.key, name, undefined, deps, signal);
+      checkIntegrity(record?.crc64 ?? null, expected);
+      return withRecord({ key: session.key, etag: record?.etag ?? '', crc64: record?.crc64 ?? expected, size }, record);
+    }
+    if (!isNoSuchUpload(err) && !isFileAlreadyExists(err)) throw err;
+    // Gone: expired or aborted, or completed by an attempt whose answer was lost on the way. (A
+    // taken key at Complete is this file when an earlier attempt stored it; anything else there
+    // stays: the parts cannot move to another key.)
     const earlier = await completedEarlier(session.key, size, expected, deps, signal);
     if (!earlier) throw err;
-    return earlier;
+    return withRecord(earlier, await recordFor(session.key, name, undefined, deps, signal));
   }
-  if (completed.crc64 !== null && completed.crc64 !== expected) {
+  checkIntegrity(completed.crc64, expected);
+  const record = await recordFor(session.key, name, completed.data, deps, signal);
+  return withRecord({ key: session.key, etag: completed.etag, crc64: completed.crc64 ?? expected, size }, record);
+}
+
+function checkIntegrity(stored: string | null, expected: string): void {
+  if (stored !== null && stored !== expected) {
     throw new UploadError({
       code: 'INTEGRITY',
-      message: `The stored file does not match the local file (CRC-64 ${completed.crc64} on the server, ${expected} here). Upload it again.`,
+      message: `The stored file does not match the local file (CRC-64 ${stored} on the server, ${expected} here). Upload it again.`,
       retryable: true,
     });
   }
-  return { key: session.key, etag: completed.etag, crc64: completed.crc64 ?? expected, size };
+}
+
+/** OSS stored the object but its upload callback failed (HTTP 203). */
+export function isCallbackFailed(err: unknown): boolean {
+  return err instanceof EngineError && err.status === 203 && err.ossCode === 'CallbackFailed';
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The record of the stored object: the callback's answer when there was one, else asked of the
+ * token endpoint (`POST <uploadsUrl>/confirm`) when it keeps records. Undefined when it keeps none
+ * or cannot be reached: the object is stored regardless.
+ */
+async function recordFor(key: string, name: string, answer: unknown, deps: EngineDeps, signal: AbortSignal): Promise<UploadRecord | undefined> {
+  const record = recordOf(answer);
+  if (record) return record;
+  const credentials = await deps.credentials.get(signal);
+  if (!credentials.uploadsUrl) return undefined;
+  return deps.records.confirm({ credentials, key, name, signal });
+}
+
+function withRecord(result: UploadResult, record: UploadRecord | undefined): UploadResult {
+  return record ? { ...result, key: record.key, id: record.id, name: record.name, record } : result;
 }
 
 /**

@@ -7,7 +7,8 @@ import { throttle, type Throttled } from './throttle';
 import { canTransition, isActive, isTerminal } from './upload-state';
 import { confirmSaved, locateSession, reconcileSession, type FileToSend, type Session, type SessionOutcome, withDoneParts } from './upload-session';
 import { mergeSentDuringListing } from './early-parts';
-import { completeSession, transferParts, type PartHooks } from './upload-transfer';
+import { completeSession, transferParts, type ObjectTarget, type PartHooks } from './upload-transfer';
+import { validateMeta, type ObjectSettings } from './object-headers';
 import { toUploadErrorInfo, UploadError } from './upload-errors';
 import { VerificationCounter } from './verification-counter';
 import type { AddOptions, Checkpoint, DonePart, Upload, UploadErrorInfo, UploadEvents, UploadNotice, UploadResult, UploadSnapshot, UploadState } from './types';
@@ -17,6 +18,22 @@ export const NOT_RESUMABLE_NOTICE = 'This browser does not keep upload progress,
 /** The name an object key is built from: the requested key, else the relative path, else the file name. */
 export function keyNameOf(file: File, options: AddOptions): string {
   return options.key ?? relativePathOf(file) ?? file.name;
+}
+
+/**
+ * The uploader's object settings with this file's options over them (metadata merged). Throws a
+ * TypeError or RangeError when the file's metadata breaks OSS's rules.
+ */
+export function objectSettingsOf(defaults: ObjectSettings, options: AddOptions): ObjectSettings {
+  const own = validateMeta(options.meta);
+  const meta = own ? validateMeta({ ...defaults.meta, ...own }) : defaults.meta;
+  const cacheControl = options.cacheControl ?? defaults.cacheControl;
+  return {
+    ...(meta && Object.keys(meta).length > 0 ? { meta } : {}),
+    ...(cacheControl ? { cacheControl } : {}),
+    contentDisposition: options.contentDisposition ?? defaults.contentDisposition ?? false,
+    forbidOverwrite: options.forbidOverwrite ?? defaults.forbidOverwrite ?? true,
+  };
 }
 
 function relativePathOf(file: File): string | undefined {
@@ -53,6 +70,8 @@ export class FileUpload implements Upload {
   /** Place in the uploader's queue: earlier uploads get request slots first. */
   readonly #rank: number;
   readonly #input: FileToSend;
+  /** The original name and what is stored with the object. */
+  readonly #target: ObjectTarget;
   readonly #tracker: ProgressTracker;
   readonly #emitter = new Emitter<UploadEvents>();
   readonly #emitProgress: Throttled;
@@ -90,8 +109,11 @@ export class FileUpload implements Upload {
     /** The unfinished upload this one continues (`resumeUnfinished`). */
     target?: Checkpoint;
   }) {
+    // Refused before anything is listed or sent: metadata OSS would reject.
+    const object = objectSettingsOf(init.deps.settings.object, init.options);
     this.id = init.id;
     this.file = init.file;
+    this.#target = { name: init.file.name, object };
     this.#deps = init.deps;
     this.#rank = init.rank;
     // A reopened file has no folder path of its own; the unfinished upload remembers it.
@@ -104,6 +126,7 @@ export class FileUpload implements Upload {
       checkpointInUse: init.checkpointInUse,
       ...(handle ? { handle } : {}),
       ...(init.target ? { target: init.target } : {}),
+      object,
     };
     this.#tracker = new ProgressTracker(init.file.size, init.deps.clock);
     // A file sent as one PutObject has nothing to resume: no fingerprint, no checkpoint read.
@@ -216,11 +239,11 @@ export class FileUpload implements Upload {
       let session = this.#session;
       if (!session) throw new Error('Upload prepared without a session');
       this.#advance('uploading', signal);
-      if (!(await transferParts(session, this.file, this.#rank, this.#deps, signal, this.#transferHooks(session, signal), listing))) {
+      if (!(await transferParts(session, this.file, this.#rank, this.#deps, signal, this.#transferHooks(session, signal), listing, this.#target))) {
         // The resumed upload had expired on the server: the run goes on with the one started instead.
         session = this.#session;
         if (!session) throw new Error('Upload replaced without a session');
-        await transferParts(session, this.file, this.#rank, this.#deps, signal, this.#transferHooks(session, signal));
+        await transferParts(session, this.file, this.#rank, this.#deps, signal, this.#transferHooks(session, signal), undefined, this.#target);
       }
       this.#advance('completing', signal);
       const result = await this.#complete(session, signal);
@@ -426,7 +449,7 @@ export class FileUpload implements Upload {
 
   async #complete(session: Session, signal: AbortSignal): Promise<UploadResult> {
     try {
-      return await completeSession(session, this.#deps, signal);
+      return await completeSession(session, this.#deps, signal, this.#target);
     } catch (err) {
       if (!signal.aborted && err instanceof UploadError && err.code === 'INTEGRITY') {
         // The damaged object is complete, its multipart upload gone: a retry starts from scratch.

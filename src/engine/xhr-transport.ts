@@ -60,6 +60,7 @@ function putBlob(xhr: XMLHttpRequest, p: PutParams): Promise<PutResult> {
     xhr.open('PUT', p.url);
     // The presigned signature covers Content-Type; send exactly the one it was signed with.
     if (p.contentType) xhr.setRequestHeader('Content-Type', p.contentType);
+    for (const [name, value] of Object.entries(p.headers ?? {})) xhr.setRequestHeader(name, value);
     xhr.upload.onprogress = (event) => {
       if (settled) return;
       armStallTimer();
@@ -86,7 +87,10 @@ function putBlob(xhr: XMLHttpRequest, p: PutParams): Promise<PutResult> {
             return;
           }
           p.onProgress(p.body.size);
-          resolve({ etag, crc64: xhr.getResponseHeader('x-oss-hash-crc64ecma') });
+          // A PutObject with an upload callback answers with the app server's JSON (200), or 203
+          // CallbackFailed with the object stored: the caller reads which.
+          const body = p.headers?.['x-oss-callback'] !== undefined && typeof xhr.responseText === 'string' ? xhr.responseText : '';
+          resolve({ etag, crc64: xhr.getResponseHeader('x-oss-hash-crc64ecma'), ...(body ? { status, body } : status !== 200 ? { status } : {}) });
           return;
         }
         reject(httpError(xhr, partNumber));

@@ -11,6 +11,9 @@ import { EngineError } from '../../../src/engine/engine-error';
 import type { Checkpoint, CheckpointStore, Credentials } from '../../../src/engine/types';
 import { createMemoryCheckpointStore } from '../../../src/engine/memory-checkpoint-store';
 import { createUploader, type CreateUploaderOptions } from '../../../src/engine/create-uploader';
+import type { UploadRecordsSource } from '../../../src/engine/upload-records';
+import type { UploadRecord } from '../../../src/shared/token-response';
+import { decodeFileName } from '../../../src/shared/upload-callback';
 import type { UploadQueue } from '../../../src/engine/uploader';
 
 export const PREFIX = 'users/42/';
@@ -74,7 +77,7 @@ export class Gate {
   }
 }
 
-export type FakeOp = 'initiate' | 'listParts' | 'complete' | 'abort' | 'put' | 'objectInfo';
+export type FakeOp = 'initiate' | 'listParts' | 'complete' | 'abort' | 'put' | 'objectInfo' | 'confirm';
 
 export interface FakeCall {
   op: FakeOp;
@@ -84,6 +87,8 @@ export interface FakeCall {
   partNumber?: number;
   size?: number;
   signal?: AbortSignal;
+  /** Request headers beyond the usual ones (object headers, callback, overwrite guard), when any. */
+  headers?: Record<string, string>;
 }
 
 /** Returning `{ crc64 }` overrides the CRC the server reports for a put or complete. */
@@ -107,6 +112,16 @@ export class FakeOss {
   listPageSize: number | undefined;
   /** Whether the token endpoint offers its object-info route. */
   objectInfoOffered = true;
+  /**
+   * How the app server answers OSS's upload callback (requests with x-oss-callback): with a record
+   * (`answer`), or not at all (`fail`: OSS stores the object and answers 203 CallbackFailed).
+   */
+  callbackOutcome: 'answer' | 'fail' = 'answer';
+  /** Records the app server made, by key (callback or confirm). */
+  readonly records = new Map<string, UploadRecord>();
+  /** Headers stored with each object (Initiate's for multipart), by key. */
+  readonly storedHeaders = new Map<string, Record<string, string>>();
+  readonly #uploadHeaders = new Map<string, Record<string, string>>();
   #interceptors: Interceptor[] = [];
   #nextUpload = 1;
   readonly #answersToLose = new Map<FakeOp, number>();
@@ -157,6 +172,47 @@ export class FakeOss {
     return override;
   }
 
+  #refuseTaken(key: string, headers: Record<string, string> | undefined): void {
+    if (headers?.['x-oss-forbid-overwrite'] === 'true' && this.objects.has(key)) {
+      throw new EngineError('The object you specified already exists and can not be overwritten.', { status: 409, ossCode: 'FileAlreadyExists' });
+    }
+  }
+
+  /** The record the app server makes of `key` (one per object), as the callback route or confirm would. */
+  #record(key: string, name: string | null): UploadRecord {
+    const object = this.objects.get(key)!;
+    const known = this.records.get(key);
+    if (known && known.etag === object.etag.replace(/"/g, '')) return known;
+    const record: UploadRecord = {
+      id: `rec-${this.records.size + 1}`,
+      key,
+      name: name || key.slice(key.lastIndexOf('/') + 1),
+      size: object.size,
+      crc64: object.crc64,
+      etag: object.etag.replace(/"/g, ''),
+      mimeType: object.contentType ?? null,
+      createdAt: '2026-11-28T10:00:00.000Z',
+    };
+    this.records.set(key, record);
+    return record;
+  }
+
+  /** OSS's callback after storing `key`: the record, or 'failed' (203). */
+  #callback(key: string, headers: Record<string, string> | undefined): { upload: UploadRecord } | 'failed' | undefined {
+    if (headers?.['x-oss-callback'] === undefined) return undefined;
+    if (this.callbackOutcome === 'fail') return 'failed';
+    const vars = headers['x-oss-callback-var'] ? (JSON.parse(Buffer.from(headers['x-oss-callback-var'], 'base64').toString('utf8')) as Record<string, string>) : {};
+    return { upload: this.#record(key, decodeFileName(vars['x:name'] ?? '')) };
+  }
+
+  /** The token endpoint's `POST <uploadsUrl>/confirm`. */
+  readonly recordsSource: UploadRecordsSource = {
+    confirm: async ({ credentials, key, name, signal }) => {
+      await this.#enter({ op: 'confirm', key, accessKeyId: credentials.accessKeyId, ...(signal ? { signal } : {}) });
+      return this.objects.has(key) ? this.#record(key, name) : undefined;
+    },
+  };
+
   #upload(uploadId: string): { key: string; parts: Map<number, StoredPart> } {
     const upload = this.uploads.get(uploadId);
     if (!upload) throw new EngineError('The specified upload does not exist.', { status: 404, ossCode: 'NoSuchUpload', requestId: 'R2' });
@@ -164,9 +220,11 @@ export class FakeOss {
   }
 
   readonly control: OssControl = {
-    initiate: async ({ credentials, key, signal }) => {
-      await this.#enter({ op: 'initiate', key, accessKeyId: credentials.accessKeyId, ...(signal ? { signal } : {}) });
+    initiate: async ({ credentials, key, headers, signal }) => {
+      await this.#enter({ op: 'initiate', key, accessKeyId: credentials.accessKeyId, ...(signal ? { signal } : {}), ...(headers ? { headers } : {}) });
+      this.#refuseTaken(key, headers);
       const uploadId = `up-${this.#nextUpload++}`;
+      if (headers) this.#uploadHeaders.set(uploadId, headers);
       this.uploads.set(uploadId, { key, parts: new Map() });
       return { uploadId };
     },
@@ -184,9 +242,10 @@ export class FakeOss {
         if (!more) return listed;
       }
     },
-    complete: async ({ credentials, key, uploadId, parts, signal }) => {
-      const override = await this.#enter({ op: 'complete', key, uploadId, accessKeyId: credentials.accessKeyId, ...(signal ? { signal } : {}) });
+    complete: async ({ credentials, key, uploadId, parts, headers, signal }) => {
+      const override = await this.#enter({ op: 'complete', key, uploadId, accessKeyId: credentials.accessKeyId, ...(signal ? { signal } : {}), ...(headers ? { headers } : {}) });
       const upload = this.#upload(uploadId);
+      this.#refuseTaken(key, headers);
       let crc = 0;
       let size = 0;
       for (const { number, etag } of parts) {
@@ -198,16 +257,21 @@ export class FakeOss {
       this.uploads.delete(uploadId);
       const etag = `"M-${parts.length}"`;
       this.objects.set(key, { etag, crc64: String(crc), size });
+      this.storedHeaders.set(key, this.#uploadHeaders.get(uploadId) ?? {});
+      const answer = this.#callback(key, headers);
       if (this.#answerLost('complete')) throw new EngineError('connection reset', { status: 0 });
-      return { etag, crc64: override ? override.crc64 : String(crc) };
+      if (answer === 'failed') throw new EngineError('Callback failed', { status: 203, ossCode: 'CallbackFailed' });
+      return { etag, crc64: override ? override.crc64 : String(crc), ...(answer ? { data: answer } : {}) };
     },
     abort: async ({ credentials, key, uploadId }) => {
       await this.#enter({ op: 'abort', key, uploadId, accessKeyId: credentials.accessKeyId });
       this.#upload(uploadId);
       this.uploads.delete(uploadId);
     },
-    signPutUrl: async ({ credentials, key, uploadId, partNumber, contentType }) => {
+    signPutUrl: async ({ credentials, key, uploadId, partNumber, contentType, headers }) => {
       const query = new URLSearchParams({ ak: credentials.accessKeyId });
+      // Stands for the signature over the x-oss-* headers (V1 CanonicalizedOSSHeaders).
+      if (headers) query.set('signed', JSON.stringify(Object.entries(headers).sort()));
       if (uploadId !== undefined) query.set('uploadId', uploadId);
       if (partNumber !== undefined) query.set('partNumber', String(partNumber));
       if (contentType) query.set('type', contentType);
@@ -226,8 +290,12 @@ export class FakeOss {
   };
 
   readonly transport: PartTransport = {
-    put: async ({ url, body, contentType, signal, onProgress }) => {
+    put: async ({ url, body, contentType, headers, signal, onProgress }) => {
       const parsed = new URL(url);
+      const ossHeaders = Object.entries(headers ?? {}).filter(([name]) => name.toLowerCase().startsWith('x-oss-')).sort();
+      if ((parsed.searchParams.get('signed') ?? '[]') !== JSON.stringify(ossHeaders)) {
+        throw new EngineError('SignatureDoesNotMatch (x-oss-* headers)', { status: 403, ossCode: 'SignatureDoesNotMatch' });
+      }
       const key = decodeURIComponent(parsed.pathname.slice(1));
       const uploadId = parsed.searchParams.get('uploadId') ?? undefined;
       const partNumber = parsed.searchParams.has('partNumber') ? Number(parsed.searchParams.get('partNumber')) : undefined;
@@ -241,13 +309,21 @@ export class FakeOss {
         signal,
         ...(uploadId !== undefined ? { uploadId } : {}),
         ...(partNumber !== undefined ? { partNumber } : {}),
+        ...(headers ? { headers } : {}),
       });
+      if (partNumber === undefined) this.#refuseTaken(key, headers);
       const crc64 = await byteSum(body);
       const etag = await md5Etag(body);
       if (uploadId !== undefined && partNumber !== undefined) this.#upload(uploadId).parts.set(partNumber, { etag, size: body.size, crc64 });
-      else this.objects.set(key, { etag, crc64, size: body.size, ...(contentType ? { contentType } : {}) });
+      else {
+        this.objects.set(key, { etag, crc64, size: body.size, ...(contentType ? { contentType } : {}) });
+        this.storedHeaders.set(key, headers ?? {});
+      }
       onProgress(body.size);
-      return { etag, crc64: override ? override.crc64 : crc64 };
+      const answer = partNumber === undefined ? this.#callback(key, headers) : undefined;
+      const reported = { etag, crc64: override ? override.crc64 : crc64 };
+      if (answer === 'failed') return { ...reported, status: 203 };
+      return answer ? { ...reported, status: 200, body: JSON.stringify(answer) } : reported;
     },
   };
 }
@@ -255,6 +331,8 @@ export class FakeOss {
 /** Shares credentials like the real source: `invalidate(stale)` drops them only if still current. */
 export class FakeCredentials implements CredentialsSource {
   fetches = 0;
+  /** Fields added to every set of credentials handed out from now on (callback, uploadsUrl, …). */
+  extra: Partial<Credentials> = {};
   readonly invalidated: Credentials[] = [];
   #current: Credentials | undefined;
 
@@ -262,7 +340,7 @@ export class FakeCredentials implements CredentialsSource {
     if (signal?.aborted) throw abortError();
     if (!this.#current) {
       this.fetches++;
-      this.#current = fakeCredentials(`STS.key${this.fetches}`);
+      this.#current = { ...fakeCredentials(`STS.key${this.fetches}`), ...this.extra };
     }
     return this.#current;
   }
@@ -413,6 +491,7 @@ export async function createRig(options: Partial<CreateUploaderOptions> & { oss?
     control: oss.control,
     transport: oss.transport,
     objectInfo: oss.objectInfo,
+    records: oss.recordsSource,
     credentials,
     hasher,
     connectivity,
