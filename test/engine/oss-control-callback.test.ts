@@ -31,10 +31,12 @@ describe('createOssControl with an upload callback', () => {
   });
 
   it('203 CallbackFailed becomes an EngineError with status 203 and that code', async () => {
+    let callback: string | null = null;
     server.use(
       http.post(
         OBJECT_URL,
-        () =>
+        ({ request }) =>
+          (callback = request.headers.get('x-oss-callback')) &&
           new HttpResponse('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>CallbackFailed</Code><Message>down</Message><RequestId>R9</RequestId></Error>', {
             status: 203,
             headers: { 'Content-Type': 'application/xml', ETag: '"M-1"' },
@@ -44,6 +46,7 @@ describe('createOssControl with an upload callback', () => {
     await expect(
       createOssControl().complete({ credentials, key: KEY, uploadId: 'UP-1', parts: [{ number: 1, etag: '"E1"' }], headers: HEADERS }),
     ).rejects.toMatchObject({ status: 203, ossCode: 'CallbackFailed' });
+    expect(callback).toBe(HEADERS['x-oss-callback']);
   });
 
   it('sends object headers and the overwrite guard on Initiate', async () => {
