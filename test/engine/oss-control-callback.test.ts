@@ -35,12 +35,13 @@ describe('createOssControl with an upload callback', () => {
     server.use(
       http.post(
         OBJECT_URL,
-        ({ request }) =>
-          (callback = request.headers.get('x-oss-callback')) &&
-          new HttpResponse('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>CallbackFailed</Code><Message>down</Message><RequestId>R9</RequestId></Error>', {
+        ({ request }) => {
+          callback = request.headers.get('x-oss-callback');
+          return new HttpResponse('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>CallbackFailed</Code><Message>down</Message><RequestId>R9</RequestId></Error>', {
             status: 203,
             headers: { 'Content-Type': 'application/xml', ETag: '"M-1"' },
-          }),
+          });
+        },
       ),
     );
     await expect(
