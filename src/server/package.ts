@@ -14,7 +14,7 @@ import type { Hono } from 'hono';
 import type { RateLimitStore } from './token/rate-limit-store';
 import type { RedisRateLimitStoreOptions } from './token/redis-rate-limit-store';
 
-export { createTokenApp } from './token/app';
+export { createTokenApp, uploadCallbackHeaders } from './token/app';
 export type { TokenAppConfig, TokenAppDeps } from './token/app';
 export { createAssumeRole, StsError, stsFailureKind } from './token/assume-role';
 export type {
