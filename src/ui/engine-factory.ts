@@ -7,6 +7,11 @@ export interface EngineSettings {
   getCredentials?: GetCredentials;
   partSize?: number;
   parallel?: number;
+  /** Stored with every object (see `UploaderOptions`). */
+  meta?: Record<string, string>;
+  cacheControl?: string;
+  contentDisposition?: boolean;
+  forbidOverwrite?: boolean;
 }
 
 /**
@@ -20,6 +25,10 @@ export function engineFactory(settings: EngineSettings): UploaderFactory {
       getCredentials: settings.getCredentials ?? engine.fetchTokenEndpoint(settings.tokenUrl),
       ...(settings.partSize === undefined ? {} : { partSize: settings.partSize }),
       ...(settings.parallel === undefined ? {} : { parallel: settings.parallel }),
+      ...(settings.meta === undefined ? {} : { meta: settings.meta }),
+      ...(settings.cacheControl === undefined ? {} : { cacheControl: settings.cacheControl }),
+      ...(settings.contentDisposition === undefined ? {} : { contentDisposition: settings.contentDisposition }),
+      ...(settings.forbidOverwrite === undefined ? {} : { forbidOverwrite: settings.forbidOverwrite }),
     };
     return engine.createUploader(options);
   };

@@ -119,6 +119,26 @@ export const en = {
     done: '{name} uploaded',
     failed: '{name} failed',
   },
+  uploads: {
+    title: 'Your uploads',
+    empty: 'Nothing uploaded yet.',
+    loading: 'Loading your uploads…',
+    loadFailed: 'Your uploads could not be loaded.',
+    retry: 'Try again',
+    more: 'Show more',
+    details: '{size} · {time}',
+    download: 'Download',
+    copy: 'Copy link',
+    delete: 'Delete',
+    downloadLabel: 'Download {name}',
+    copyLabel: 'Copy the download link of {name}',
+    deleteLabel: 'Delete {name}',
+    copied: 'Link to {name} copied. It works until {time}.',
+    copyFailed: 'The link could not be copied.',
+    deleted: '{name} was deleted.',
+    alreadyGone: '{name} was already deleted.',
+    deleteFailed: '{name} could not be deleted. Try again in a moment.',
+  },
 };
 
 export type UploaderMessages = typeof en;
