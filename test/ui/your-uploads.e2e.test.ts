@@ -1,0 +1,111 @@
+/**
+ * "Your uploads" on the real stack (local OSS with upload callbacks, token endpoint with records) in
+ * Chromium: a multipart file and a small one are recorded with their original names through OSS's
+ * callback, listed, downloaded byte for byte under their names, deleted (the object goes too), and a
+ * second file of a taken name is stored under a numbered key, the first left as it was.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromiumLaunchOptions } from '../support/browsers';
+import { startAppStack, type AppStack } from './app-stack';
+import { DEFAULT_PART_SIZE } from '../../src/engine/part-plan';
+
+let app: AppStack;
+let browser: Browser;
+
+beforeAll(async () => {
+  app = await startAppStack();
+  browser = await chromium.launch(chromiumLaunchOptions());
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+function md5(bytes: Buffer): string {
+  return createHash('md5').update(bytes).digest('hex');
+}
+
+/** The file is written in a folder of its own, so two files may share a name. */
+async function makeFile(folder: string, name: string, size: number): Promise<{ path: string; md5: string }> {
+  const dir = join(app.tempDir, 'files', folder);
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, name);
+  const bytes = randomBytes(size);
+  await writeFile(path, bytes);
+  return { path, md5: md5(bytes) };
+}
+
+async function storedMd5(key: string): Promise<string> {
+  const { content } = await app.rootClient().get(key);
+  return md5(content as Buffer);
+}
+
+function rows(page: Page, name: string): Locator {
+  return page.locator('.ou-list > .ou-row', { has: page.locator('.ou-row__name', { hasText: name }) });
+}
+
+async function storedKeys(page: Page, name: string): Promise<string[]> {
+  return (await rows(page, name).locator('.ou-row__key').allTextContents()).map((text) => text.replace(/^Stored as /, ''));
+}
+
+function uploadsPanel(page: Page): Locator {
+  return page.locator('[data-testid="your-uploads"]');
+}
+
+function listed(page: Page, name: string): Locator {
+  return uploadsPanel(page).locator('li', { has: page.locator('.ou-uploads__name', { hasText: name }) });
+}
+
+describe('Your uploads (app, Chromium, local stack)', () => {
+  test('both uploads are listed by their names, download byte for byte, delete removes the object, a taken name gets a numbered key', async () => {
+    const context = await browser.newContext({ acceptDownloads: true });
+    const page = await context.newPage();
+    await page.goto(app.url);
+    await expect.poll(() => uploadsPanel(page).textContent()).toContain('Nothing uploaded yet.');
+
+    const bigName = '报告 final.bin';
+    const big = await makeFile('one', bigName, DEFAULT_PART_SIZE + 1024 * 1024);
+    const small = await makeFile('one', 'notes.txt', 5000);
+    await page.locator('input[type=file]').first().setInputFiles([big.path, small.path]);
+    await rows(page, bigName).and(page.locator('[data-state="done"]')).waitFor({ timeout: 120_000 });
+    await rows(page, 'notes.txt').and(page.locator('[data-state="done"]')).waitFor({ timeout: 120_000 });
+
+    // Recorded through OSS's callback, with the original names, and listed (refreshed after each success).
+    await listed(page, bigName).waitFor({ timeout: 30_000 });
+    await listed(page, 'notes.txt').waitFor({ timeout: 30_000 });
+    const [bigKey] = await storedKeys(page, bigName);
+    const [smallKey] = await storedKeys(page, 'notes.txt');
+    expect(await storedMd5(bigKey!)).toBe(big.md5);
+
+    // Download: the presigned link is an attachment named like the file.
+    for (const [name, file] of [[bigName, big], ['notes.txt', small]] as const) {
+      const downloading = page.waitForEvent('download');
+      await listed(page, name).getByRole('link', { name: `Download ${name}` }).click();
+      const download = await downloading;
+      expect(download.suggestedFilename()).toBe(name);
+      expect(md5(await readFile((await download.path())!))).toBe(file.md5);
+    }
+
+    // A second file named notes.txt goes to "notes (1).txt"; the first object stays as it was.
+    const again = await makeFile('two', 'notes.txt', 7000);
+    await page.locator('input[type=file]').first().setInputFiles(again.path);
+    await expect.poll(() => rows(page, 'notes.txt').and(page.locator('[data-state="done"]')).count(), { timeout: 120_000 }).toBe(2);
+    const keys = await storedKeys(page, 'notes.txt');
+    expect(keys).toEqual([smallKey, smallKey!.replace(/notes\.txt$/, 'notes (1).txt')]);
+    expect(await storedMd5(smallKey!)).toBe(small.md5);
+    expect(await storedMd5(keys[1]!)).toBe(again.md5);
+    await expect.poll(() => listed(page, 'notes.txt').count(), { timeout: 30_000 }).toBe(2);
+
+    // Delete: the item goes, and so does the object.
+    await listed(page, bigName).getByRole('button', { name: `Delete ${bigName}` }).click();
+    await expect.poll(() => listed(page, bigName).count()).toBe(0);
+    await expect.poll(() => uploadsPanel(page).getByRole('status').textContent()).toBe(`${bigName} was deleted.`);
+    await expect(app.rootClient().head(bigKey!)).rejects.toMatchObject({ status: 404 });
+    await context.close();
+  });
+});
