@@ -1,6 +1,6 @@
-import type OSS from 'ali-oss';
 import type { ObjectInfoResponse } from '../../shared/token-response';
 import type { AssumeRole, StsCredentials } from './assume-role';
+import { ossFailureMessage, stsOssClient } from './oss-client';
 import type { OssTarget } from './oss-target';
 import { buildObjectInfoPolicy } from './policy';
 import { roleSessionNameFor, uploadPrefixFor } from './subject';
@@ -79,20 +79,7 @@ export function createObjectInspector({ assumeRole, roleArn, oss, keyPrefix, hea
 function aliOssHead(target: OssTarget): HeadObject {
   return async ({ credentials, key }) => {
     const { default: AliOss } = await import('ali-oss');
-    const client = new AliOss({
-      accessKeyId: credentials.accessKeyId,
-      accessKeySecret: credentials.accessKeySecret,
-      stsToken: credentials.securityToken,
-      // These credentials serve one request; without a refresher ali-oss warns on the console for each.
-      refreshSTSToken: async () => ({ accessKeyId: credentials.accessKeyId, accessKeySecret: credentials.accessKeySecret, stsToken: credentials.securityToken }),
-      bucket: target.bucket,
-      region: target.region,
-      endpoint: target.endpoint,
-      secure: target.secure,
-      timeout: HEAD_TIMEOUT_MS,
-      ...(target.cname !== undefined ? { cname: target.cname } : {}),
-      ...(target.sldEnable !== undefined ? { sldEnable: target.sldEnable } : {}),
-    } as OSS.Options);
+    const client = stsOssClient(AliOss, target, credentials, HEAD_TIMEOUT_MS);
     try {
       const { res } = await client.head(key);
       const headers = res.headers as Record<string, string | undefined>;
@@ -102,8 +89,7 @@ function aliOssHead(target: OssTarget): HeadObject {
     } catch (error) {
       if ((error as { status?: number }).status === 404) return null;
       if (error instanceof ObjectHeadError) throw error;
-      const { code, status } = error as { code?: string; status?: number };
-      throw new ObjectHeadError(`HEAD failed: ${code ?? 'network error'}${status ? ` (${status})` : ''}`, { cause: error });
+      throw new ObjectHeadError(ossFailureMessage('HEAD', error), { cause: error });
     }
   };
 }

@@ -1,6 +1,7 @@
 import type OSS from 'ali-oss';
 import type { AssumeRole, StsCredentials } from '../token/assume-role';
 import { createCredentialCache } from '../token/credential-cache';
+import { ossFailureMessage, stsOssClient } from '../token/oss-client';
 import type { OssTarget } from '../token/oss-target';
 import { buildObjectPolicy } from '../token/policy';
 import { roleSessionNameFor, uploadPrefixFor } from '../token/subject';
@@ -123,24 +124,8 @@ const REQUEST_TIMEOUT_MS = 10_000;
 export function aliOssRequests(target: OssTarget): ObjectRequests {
   let Client: typeof OSS | undefined;
   const load = async (): Promise<typeof OSS> => (Client ??= (await import('ali-oss')).default);
-  const client = (AliOss: typeof OSS, credentials: StsCredentials): OSS =>
-    new AliOss({
-      accessKeyId: credentials.accessKeyId,
-      accessKeySecret: credentials.accessKeySecret,
-      stsToken: credentials.securityToken,
-      refreshSTSToken: async () => ({ accessKeyId: credentials.accessKeyId, accessKeySecret: credentials.accessKeySecret, stsToken: credentials.securityToken }),
-      bucket: target.bucket,
-      region: target.region,
-      endpoint: target.endpoint,
-      secure: target.secure,
-      timeout: REQUEST_TIMEOUT_MS,
-      ...(target.cname !== undefined ? { cname: target.cname } : {}),
-      ...(target.sldEnable !== undefined ? { sldEnable: target.sldEnable } : {}),
-    } as OSS.Options);
-  const failure = (what: string, error: unknown): ObjectRequestError => {
-    const { code, status } = error as { code?: string; status?: number };
-    return new ObjectRequestError(`${what} failed: ${code ?? 'network error'}${status ? ` (${status})` : ''}`, { cause: error });
-  };
+  const client = (AliOss: typeof OSS, credentials: StsCredentials): OSS => stsOssClient(AliOss, target, credentials, REQUEST_TIMEOUT_MS);
+  const failure = (what: string, error: unknown): ObjectRequestError => new ObjectRequestError(ossFailureMessage(what, error), { cause: error });
 
   return {
     async head(key, credentials) {
