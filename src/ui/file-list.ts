@@ -31,7 +31,7 @@ export interface InitialUploadFile {
   uid?: string;
 }
 
-/** What `beforeUpload` may answer: false refuses the file; an object may set its key (and, later, metadata). */
+/** What `beforeUpload` may answer: false refuses the file; an object may set its key and metadata (`x-oss-meta-*`). */
 export type BeforeUploadResult = boolean | void | undefined | { key?: string; meta?: Record<string, string> };
 export type BeforeUpload = (file: File) => BeforeUploadResult | Promise<BeforeUploadResult>;
 
