@@ -5,10 +5,10 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import OSS from 'ali-oss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalOss, type LocalOss } from '../../src/server/local-oss';
+import type { LocalOss } from '../../src/server/local-oss';
 import type { TokenResponse } from '../../src/shared/token-response';
-import { createAssumeRole } from '../../src/server/token/assume-role';
 import { buildUploadPolicy } from '../../src/server/token/policy';
+import { localAssumeRole, startOss, type LocalOssAccount } from '../support/local-oss';
 
 // `npm start` as Function Compute 3.0 runs it (examples/function-compute/s.yaml): the port in
 // FC_SERVER_PORT, the function role's temporary credentials in ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET /
@@ -18,6 +18,7 @@ const BUCKET = 'fcbucket';
 const REGION = 'oss-cn-hangzhou';
 const ROLE_ARN = 'acs:ram::1234567890123456:role/oss-uploader';
 const ROOT = { accessKeyId: 'LTAIfunctionComputeRoot', accessKeySecret: 'functionComputeRootSecret0123456789' };
+const ACCOUNT: LocalOssAccount = { root: ROOT, roleArn: ROLE_ARN, bucket: BUCKET, region: REGION };
 
 let dataDir: string;
 let localOss: LocalOss;
@@ -25,15 +26,7 @@ const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'fc-e2e-'));
-  localOss = await startLocalOss({
-    dataDir: join(dataDir, 'oss'),
-    port: 0,
-    rootAccessKeyId: ROOT.accessKeyId,
-    rootAccessKeySecret: ROOT.accessKeySecret,
-    roleArn: ROLE_ARN,
-    buckets: [BUCKET],
-    region: REGION,
-  });
+  localOss = await startOss(ACCOUNT, { dataDir: join(dataDir, 'oss') });
 });
 
 afterAll(async () => {
@@ -80,7 +73,7 @@ function start(env: Record<string, string>): { child: ChildProcess; output: () =
 }
 
 async function functionRoleEnv(port: number): Promise<Record<string, string>> {
-  const role = await createAssumeRole({ ...ROOT, endpoint: localOss.stsUrl, timeoutMs: 5_000 })({
+  const role = await localAssumeRole(localOss, ROOT)({
     roleArn: ROLE_ARN,
     policy: buildUploadPolicy({ bucket: BUCKET, prefix: 'fc-role/' }),
     durationSeconds: 3600,

@@ -1,6 +1,7 @@
-import OSS from 'ali-oss';
-import { startLocalOss, type LocalOss } from '../../../src/server/local-oss';
+import type OSS from 'ali-oss';
+import type { LocalOss } from '../../../src/server/local-oss';
 import type { TokenResponse } from '../../../src/shared/token-response';
+import { rootOssClient, startOss, type LocalOssAccount } from '../../support/local-oss';
 import { assumeLocalRole } from '../../support/local-sts';
 
 const ROOT = { accessKeyId: 'LTAIbenchRootKey', accessKeySecret: 'benchRootSecretValue' };
@@ -9,6 +10,7 @@ const BENCH_BUCKET = 'uploads';
 const BENCH_REGION = 'oss-cn-hangzhou';
 /** Every key the browser writes starts with this, as the token endpoint's per-user prefix would. */
 export const BENCH_PREFIX = 'bench/';
+const ACCOUNT: LocalOssAccount = { root: ROOT, roleArn: ROLE_ARN, bucket: BENCH_BUCKET, region: BENCH_REGION };
 
 export interface OssStack {
   oss: LocalOss;
@@ -20,16 +22,8 @@ export interface OssStack {
 
 /** The embedded local OSS server, as the app runs it by default, with one bucket. */
 export async function startOssStack(dataDir: string): Promise<OssStack> {
-  const oss = await startLocalOss({
-    dataDir,
-    port: 0,
-    rootAccessKeyId: ROOT.accessKeyId,
-    rootAccessKeySecret: ROOT.accessKeySecret,
-    roleArn: ROLE_ARN,
-    buckets: [BENCH_BUCKET],
-    region: BENCH_REGION,
-  });
-  const root = new OSS({ ...ROOT, bucket: BENCH_BUCKET, region: BENCH_REGION, endpoint: oss.url, sldEnable: true } as OSS.Options);
+  const oss = await startOss(ACCOUNT, { dataDir });
+  const root = rootOssClient(oss, ACCOUNT);
   return {
     oss,
     root,

@@ -5,19 +5,17 @@ import { join } from 'node:path';
 import OSS from 'ali-oss';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalOss } from '../../../src/server/local-oss';
-import type { LocalOss, LocalOssOptions } from '../../../src/server/local-oss';
+import type { LocalOss } from '../../../src/server/local-oss';
 import type { TokenResponse } from '../../../src/shared/token-response';
-import { createTokenApp } from '../../../src/server/token/app';
-import { createAssumeRole } from '../../../src/server/token/assume-role';
-import { localOssTarget } from '../../../src/server/token/oss-target';
 import { CookieJar, recordingLogger, ROLE_ARN } from './app-fixtures';
 import { loadTokenSettings, resolveCookieSecret } from '../../../src/server/token/config';
+import { localTokenApp, rootOssClient, startOss, type LocalOssAccount } from '../../support/local-oss';
 
 // Against the embedded OSS + STS: the credentials our endpoint issues really are confined to one prefix.
 const BUCKET = 'examplebucket';
 const REGION = 'oss-cn-hangzhou';
 const ROOT = { accessKeyId: 'LTAIintegrationRoot01', accessKeySecret: 'integrationRootSecret0123456789' };
+const ACCOUNT: LocalOssAccount = { root: ROOT, roleArn: ROLE_ARN, bucket: BUCKET, region: REGION };
 const PART_SIZE = 100 * 1024;
 // The typings mark every ListParts query field as required; ali-oss needs none of them.
 const ALL_PARTS = {} as OSS.ListPartsQuery;
@@ -31,7 +29,7 @@ const jars = new Map<TokenResponse, CookieJar>();
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'token-local-oss-'));
-  localOss = await startOss(dataDir);
+  localOss = await startOss(ACCOUNT, { dataDir });
   app = await tokenApp({ listUploads: false });
   alice = await tokenFor(app, new CookieJar());
   bob = await tokenFor(app, new CookieJar());
@@ -42,34 +40,11 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-/** The local OSS + STS with the root key, the role and the bucket of these tests. */
-function startOss(dir: string, rolePolicy?: LocalOssOptions['rolePolicy']): Promise<LocalOss> {
-  return startLocalOss({
-    dataDir: dir,
-    port: 0,
-    rootAccessKeyId: ROOT.accessKeyId,
-    rootAccessKeySecret: ROOT.accessKeySecret,
-    roleArn: ROLE_ARN,
-    buckets: [BUCKET],
-    region: REGION,
-    ...(rolePolicy ? { rolePolicy } : {}),
-  });
-}
-
 /** Wired as the server wires it: settings from the environment, cookie secret kept in the data directory. */
 async function tokenApp({ listUploads }: { listUploads: boolean }, oss: LocalOss = localOss, dir: string = dataDir): Promise<Hono> {
   const settings = loadTokenSettings({ TOKEN_LIST_UPLOADS: String(listUploads), TOKEN_DURATION_SECONDS: '900' });
   const cookieSecret = await resolveCookieSecret(settings.cookieSecret, dir);
-  return createTokenApp({
-    assumeRole: createAssumeRole({ ...ROOT, endpoint: oss.stsUrl, timeoutMs: settings.stsTimeoutMs }),
-    config: {
-      ...settings,
-      cookieSecret,
-      roleArn: ROLE_ARN,
-      oss: localOssTarget({ url: oss.url, region: REGION, bucket: BUCKET }),
-    },
-    logger: recordingLogger(),
-  });
+  return localTokenApp(oss, ACCOUNT, { config: { ...settings, cookieSecret }, stsTimeoutMs: settings.stsTimeoutMs, logger: recordingLogger() });
 }
 
 async function tokenFor(from: Hono, jar: CookieJar): Promise<TokenResponse> {
@@ -99,8 +74,7 @@ function clientFor(token: TokenResponse, from: Hono = app): OSS {
   } as OSS.Options);
 }
 
-const rootClient = (): OSS =>
-  new OSS({ ...ROOT, bucket: BUCKET, region: REGION, endpoint: localOss.url, secure: false, sldEnable: true } as OSS.Options);
+const rootClient = (): OSS => rootOssClient(localOss, ACCOUNT);
 
 async function errorCodeOf(work: Promise<unknown>): Promise<{ code: unknown; status: unknown }> {
   const error = (await work.then(
@@ -224,9 +198,12 @@ describe('GET /api/object against the local OSS', () => {
 
   it('answers 502 ObjectInfoUnavailable when the role may not read (as documented, GetObject is optional)', async () => {
     const strictDir = await mkdtemp(join(tmpdir(), 'token-local-oss-strict-'));
-    const strict = await startOss(strictDir, {
-      Version: '1',
-      Statement: [{ Effect: 'Allow', Action: ['oss:PutObject', 'oss:ListParts', 'oss:AbortMultipartUpload'], Resource: [`acs:oss:*:*:${BUCKET}/*`] }],
+    const strict = await startOss(ACCOUNT, {
+      dataDir: strictDir,
+      rolePolicy: {
+        Version: '1',
+        Statement: [{ Effect: 'Allow', Action: ['oss:PutObject', 'oss:ListParts', 'oss:AbortMultipartUpload'], Resource: [`acs:oss:*:*:${BUCKET}/*`] }],
+      },
     });
     try {
       const strictApp = await tokenApp({ listUploads: false }, strict, strictDir);

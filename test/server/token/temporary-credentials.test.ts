@@ -5,15 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OSS from 'ali-oss';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startLocalOss, type LocalOss } from '../../../src/server/local-oss';
+import type { LocalOss } from '../../../src/server/local-oss';
 import type { TokenResponse } from '../../../src/shared/token-response';
-import { createTokenApp } from '../../../src/server/token/app';
 import { createAssumeRole } from '../../../src/server/token/assume-role';
 import { credentialsUriSource } from '../../../src/server/token/credential-source';
 import { loadTokenSettings } from '../../../src/server/token/config';
 import { buildUploadPolicy } from '../../../src/server/token/policy';
-import { localOssTarget } from '../../../src/server/token/oss-target';
 import { CookieJar, recordingLogger, ROLE_ARN } from './app-fixtures';
+import { localAssumeRole, localTokenApp, startOss, type LocalOssAccount } from '../../support/local-oss';
 
 // The token endpoint running on temporary credentials, as on Function Compute, an ECS RAM role or
 // RRSA: it signs AssumeRole with an STS key and its SecurityToken (role chaining).
@@ -21,21 +20,14 @@ const BUCKET = 'examplebucket';
 const REGION = 'oss-cn-hangzhou';
 const ROOT = { accessKeyId: 'LTAItemporaryCredsRoot', accessKeySecret: 'temporaryCredsRootSecret0123456789' };
 const COOKIE_SECRET = 'c'.repeat(40);
+const ACCOUNT: LocalOssAccount = { root: ROOT, roleArn: ROLE_ARN, bucket: BUCKET, region: REGION };
 
 let dataDir: string;
 let localOss: LocalOss;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'token-temporary-'));
-  localOss = await startLocalOss({
-    dataDir,
-    port: 0,
-    rootAccessKeyId: ROOT.accessKeyId,
-    rootAccessKeySecret: ROOT.accessKeySecret,
-    roleArn: ROLE_ARN,
-    buckets: [BUCKET],
-    region: REGION,
-  });
+  localOss = await startOss(ACCOUNT, { dataDir });
 });
 
 afterAll(async () => {
@@ -45,7 +37,7 @@ afterAll(async () => {
 
 /** What FC injects for the function's role: temporary credentials of that role. */
 async function functionRoleCredentials() {
-  const assume = createAssumeRole({ ...ROOT, endpoint: localOss.stsUrl, timeoutMs: 5_000 });
+  const assume = localAssumeRole(localOss, ROOT);
   return assume({ roleArn: ROLE_ARN, policy: buildUploadPolicy({ bucket: BUCKET, prefix: 'fc/' }), durationSeconds: 3600, sessionName: 'fc-instance' });
 }
 
@@ -54,11 +46,7 @@ describe('a token endpoint on temporary credentials, against the local STS and O
     const role = await functionRoleCredentials();
     expect(role.accessKeyId).toMatch(/^STS\./);
     const settings = loadTokenSettings({ TOKEN_COOKIE_SECRET: COOKIE_SECRET, TOKEN_DURATION_SECONDS: '900' });
-    const app = createTokenApp({
-      assumeRole: createAssumeRole({ ...role, endpoint: localOss.stsUrl, timeoutMs: 5_000 }),
-      config: { ...settings, roleArn: ROLE_ARN, oss: localOssTarget({ url: localOss.url, region: REGION, bucket: BUCKET }) },
-      logger: recordingLogger(),
-    });
+    const app = localTokenApp(localOss, ACCOUNT, { config: settings, caller: role, logger: recordingLogger() });
     const jar = new CookieJar();
     const response = await app.request('http://localhost/api/sts', { headers: jar.header() });
     expect(response.status).toBe(200);

@@ -6,17 +6,16 @@ import { join } from 'node:path';
 import OSS from 'ali-oss';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { startLocalOss, type LocalOss } from '../../../src/server/local-oss';
+import type { LocalOss } from '../../../src/server/local-oss';
 import type { TokenResponse } from '../../../src/shared/token-response';
-import { createTokenApp } from '../../../src/server/token/app';
-import { createAssumeRole } from '../../../src/server/token/assume-role';
-import { localOssTarget } from '../../../src/server/token/oss-target';
 import { createUploadStore, openDatabase, type Database, type UploadStore } from '../../../src/server/uploads';
 import { CookieJar, recordingLogger, ROLE_ARN, testConfig } from '../token/app-fixtures';
+import { localTokenApp, rootOssClient, startOss, type LocalOssAccount } from '../../support/local-oss';
 
 export const BUCKET = 'examplebucket';
 export const REGION = 'oss-cn-hangzhou';
 const ROOT = { accessKeyId: 'LTAIuploadsRoundTrip1', accessKeySecret: 'uploadsRoundTripSecret012345678' };
+const ACCOUNT: LocalOssAccount = { root: ROOT, roleArn: ROLE_ARN, bucket: BUCKET, region: REGION };
 
 /** The local OSS + STS, the token endpoint with upload records (in-memory PGlite) on a real port, as `npm start` wires them. */
 export interface LocalUploadStack {
@@ -35,23 +34,13 @@ export interface LocalUploadStack {
 /** `database`, when given, is used (and closed) instead of an in-memory PGlite. */
 export async function startLocalUploadStack(options: { callbackTimeoutMs?: number; database?: Database } = {}): Promise<LocalUploadStack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'uploads-stack-'));
-  const oss = await startLocalOss({
-    dataDir,
-    port: 0,
-    rootAccessKeyId: ROOT.accessKeyId,
-    rootAccessKeySecret: ROOT.accessKeySecret,
-    roleArn: ROLE_ARN,
-    buckets: [BUCKET],
-    region: REGION,
-    ...(options.callbackTimeoutMs ? { callbackTimeoutMs: options.callbackTimeoutMs } : {}),
-  });
+  const oss = await startOss(ACCOUNT, { dataDir, callbackTimeoutMs: options.callbackTimeoutMs });
   const db = options.database ?? (await openDatabase({ memory: true }));
   const store = createUploadStore(db);
   const logger = recordingLogger();
   let appUrl: string | null = null;
-  const app = createTokenApp({
-    assumeRole: createAssumeRole({ ...ROOT, endpoint: oss.stsUrl, timeoutMs: 5_000 }),
-    config: testConfig({ oss: localOssTarget({ url: oss.url, region: REGION, bucket: BUCKET }) }),
+  const app = localTokenApp(oss, ACCOUNT, {
+    config: testConfig(),
     logger,
     uploads: {
       store,
@@ -110,7 +99,7 @@ export function clientFor(token: TokenResponse): OSS {
 }
 
 export function rootClient(oss: LocalOss): OSS {
-  return new OSS({ ...ROOT, bucket: BUCKET, region: REGION, endpoint: oss.url, secure: false, sldEnable: true } as OSS.Options);
+  return rootOssClient(oss, ACCOUNT);
 }
 
 /** Multipart as the engine does it: Initiate, parts, then Complete carrying the callback headers. */
