@@ -1,34 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, type Env } from '../../src/server/config';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/server/config';
 import { startStack } from '../../src/server/stack';
+import { configSandbox } from './config-sandbox';
 
-let cwd: string;
-
-beforeEach(async () => {
-  cwd = await mkdtemp(join(tmpdir(), 'config-timeouts-test-'));
-});
-
-afterEach(async () => {
-  await rm(cwd, { recursive: true, force: true });
-});
-
-function errorOf(env: Env): ConfigError {
-  try {
-    loadConfig(env, { cwd });
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('loadConfig accepted the environment');
-}
+const sandbox = configSandbox('config-timeouts-test-');
+const { errorOf } = sandbox;
 
 describe('connection timeouts in the configuration', () => {
   it('default to 30 s for headers and 60 s of silence, in local and cloud mode', () => {
-    expect(loadConfig({}, { cwd }).timeouts).toEqual({ headersTimeoutMs: 30_000, idleTimeoutMs: 60_000 });
+    expect(loadConfig({}, { cwd: sandbox.cwd }).timeouts).toEqual({ headersTimeoutMs: 30_000, idleTimeoutMs: 60_000 });
     const cloud = loadConfig(
       {
         OSS_ENDPOINT: 'https://oss-cn-hangzhou.aliyuncs.com',
@@ -37,13 +18,13 @@ describe('connection timeouts in the configuration', () => {
         ALIBABA_CLOUD_ROLE_ARN: 'acs:ram::1234567890123456:role/uploader',
         IDLE_TIMEOUT_MS: '1500',
       },
-      { cwd },
+      { cwd: sandbox.cwd },
     );
     expect(cloud.timeouts).toEqual({ headersTimeoutMs: 30_000, idleTimeoutMs: 1500 });
   });
 
   it('reads HEADERS_TIMEOUT_MS and IDLE_TIMEOUT_MS', () => {
-    expect(loadConfig({ HEADERS_TIMEOUT_MS: '5000', IDLE_TIMEOUT_MS: ' 120000 ' }, { cwd }).timeouts).toEqual({ headersTimeoutMs: 5000, idleTimeoutMs: 120_000 });
+    expect(loadConfig({ HEADERS_TIMEOUT_MS: '5000', IDLE_TIMEOUT_MS: ' 120000 ' }, { cwd: sandbox.cwd }).timeouts).toEqual({ headersTimeoutMs: 5000, idleTimeoutMs: 120_000 });
   });
 
   it.each(['0', '-1', '1.5', '30s', 'abc', '2147483648', '99999999999'])('refuses "%s" with one line naming the variable', (value) => {
@@ -54,7 +35,7 @@ describe('connection timeouts in the configuration', () => {
   });
 
   it('reach the local OSS that startStack starts', async () => {
-    const config = loadConfig({ LOCAL_OSS_PORT: '0', HEADERS_TIMEOUT_MS: '300', IDLE_TIMEOUT_MS: '300' }, { cwd });
+    const config = loadConfig({ LOCAL_OSS_PORT: '0', HEADERS_TIMEOUT_MS: '300', IDLE_TIMEOUT_MS: '300' }, { cwd: sandbox.cwd });
     const stack = await startStack(config);
     try {
       const socket = connect({ port: stack.localOss!.port, host: '127.0.0.1' });

@@ -1,16 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, type Env } from '../../src/server/config';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, type Env } from '../../src/server/config';
 import { uploadCallbackUrl } from '../../src/server/stack';
+import { configSandbox } from './config-sandbox';
 
 // The upload records' settings: DATABASE_URL, PUBLIC_URL (where OSS calls back) and CALLBACK_TIMEOUT_MS.
-let cwd: string;
-beforeEach(async () => {
-  cwd = await mkdtemp(join(tmpdir(), 'config-uploads-'));
-});
-afterEach(async () => rm(cwd, { recursive: true, force: true }));
+const sandbox = configSandbox('config-uploads-');
+const { errorOf } = sandbox;
 
 const PASSWORD = 'pg-password-that-must-not-leak';
 const cloudEnv: Env = {
@@ -20,24 +15,15 @@ const cloudEnv: Env = {
   ALIBABA_CLOUD_ROLE_ARN: 'acs:ram::1234567890123456:role/uploader',
 };
 
-function errorOf(env: Env): ConfigError {
-  try {
-    loadConfig(env, { cwd });
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('no ConfigError');
-}
 
 describe('upload record settings', () => {
   it('defaults: embedded database, no public URL, callbacks wait 5 s', () => {
-    expect(loadConfig({}, { cwd })).toMatchObject({ databaseUrl: null, publicUrl: null, callbackTimeoutMs: 5000 });
+    expect(loadConfig({}, { cwd: sandbox.cwd })).toMatchObject({ databaseUrl: null, publicUrl: null, callbackTimeoutMs: 5000 });
   });
 
   it('reads DATABASE_URL, PUBLIC_URL (trailing slash dropped, path kept) and CALLBACK_TIMEOUT_MS', () => {
     const url = `postgresql://uploader:${PASSWORD}@db.internal:5432/uploads`;
-    expect(loadConfig({ DATABASE_URL: url, PUBLIC_URL: 'https://uploads.example.com/app/', CALLBACK_TIMEOUT_MS: '1500' }, { cwd })).toMatchObject({
+    expect(loadConfig({ DATABASE_URL: url, PUBLIC_URL: 'https://uploads.example.com/app/', CALLBACK_TIMEOUT_MS: '1500' }, { cwd: sandbox.cwd })).toMatchObject({
       databaseUrl: url,
       publicUrl: 'https://uploads.example.com/app',
       callbackTimeoutMs: 1500,
@@ -62,13 +48,13 @@ describe('upload record settings', () => {
 
 describe('the callback URL the token endpoint issues', () => {
   it('cloud mode: PUBLIC_URL only, whatever address the app listens on; none without PUBLIC_URL', () => {
-    const cloud = loadConfig({ ...cloudEnv, PUBLIC_URL: 'https://uploads.example.com/app' }, { cwd });
+    const cloud = loadConfig({ ...cloudEnv, PUBLIC_URL: 'https://uploads.example.com/app' }, { cwd: sandbox.cwd });
     expect(uploadCallbackUrl(cloud, 'http://localhost:5173')).toBe('https://uploads.example.com/app/api/uploads/callback');
-    expect(uploadCallbackUrl(loadConfig(cloudEnv, { cwd }), 'http://localhost:5173')).toBeNull();
+    expect(uploadCallbackUrl(loadConfig(cloudEnv, { cwd: sandbox.cwd }), 'http://localhost:5173')).toBeNull();
   });
 
   it('local mode: the app server itself (the local OSS calls loopback only), once it listens', () => {
-    const local = loadConfig({ PUBLIC_URL: 'https://uploads.example.com' }, { cwd });
+    const local = loadConfig({ PUBLIC_URL: 'https://uploads.example.com' }, { cwd: sandbox.cwd });
     expect(uploadCallbackUrl(local, null)).toBeNull();
     expect(uploadCallbackUrl(local, 'http://localhost:5173')).toBe('http://localhost:5173/api/uploads/callback');
   });
