@@ -8,13 +8,13 @@
  * No throttling (WebDriver BiDi can take a page offline, not slow it down): part uploads are held
  * back by request interception, so "halfway through" is a part boundary, and every count below is exact.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, BrowserContext } from 'puppeteer-core';
 import { launchFirefox } from '../support/browsers';
 import { startAppStack, type AppStack } from '../ui/app-stack';
+import { storedObjectMd5, writeRandomFile } from '../ui/e2e-files';
 import { DEFAULT_PART_SIZE } from '../../src/engine/part-plan';
 import {
   checkpointedParts,
@@ -51,19 +51,8 @@ function freshContext(): Promise<BrowserContext> {
   return browser.createBrowserContext();
 }
 
-async function makeFile(name: string, size: number): Promise<{ path: string; md5: string }> {
-  const dir = join(app.tempDir, 'files');
-  await mkdir(dir, { recursive: true });
-  const path = join(dir, name);
-  const bytes = randomBytes(size);
-  await writeFile(path, bytes);
-  return { path, md5: createHash('md5').update(bytes).digest('hex') };
-}
-
-async function storedMd5(key: string): Promise<string> {
-  const { content } = await app.rootClient().get(key);
-  return createHash('md5').update(content as Buffer).digest('hex');
-}
+const makeFile = (name: string, size: number): Promise<{ path: string; md5: string }> => writeRandomFile(join(app.tempDir, 'files'), name, size);
+const storedMd5 = (key: string): Promise<string> => storedObjectMd5(app.rootClient(), key);
 
 const sorted = (numbers: readonly number[]): number[] => [...numbers].sort((a, b) => a - b);
 

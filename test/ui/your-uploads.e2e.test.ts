@@ -4,13 +4,13 @@
  * callback, listed, downloaded byte for byte under their names, deleted (the object goes too), and a
  * second file of a taken name is stored under a numbered key, the first left as it was.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { chromiumLaunchOptions } from '../support/browsers';
 import { startAppStack, type AppStack } from './app-stack';
+import { md5, storedObjectMd5, writeRandomFile } from './e2e-files';
 import { DEFAULT_PART_SIZE } from '../../src/engine/part-plan';
 
 let app: AppStack;
@@ -26,24 +26,9 @@ afterAll(async () => {
   await app?.close();
 });
 
-function md5(bytes: Buffer): string {
-  return createHash('md5').update(bytes).digest('hex');
-}
-
 /** The file is written in a folder of its own, so two files may share a name. */
-async function makeFile(folder: string, name: string, size: number): Promise<{ path: string; md5: string }> {
-  const dir = join(app.tempDir, 'files', folder);
-  await mkdir(dir, { recursive: true });
-  const path = join(dir, name);
-  const bytes = randomBytes(size);
-  await writeFile(path, bytes);
-  return { path, md5: md5(bytes) };
-}
-
-async function storedMd5(key: string): Promise<string> {
-  const { content } = await app.rootClient().get(key);
-  return md5(content as Buffer);
-}
+const makeFile = (folder: string, name: string, size: number): Promise<{ path: string; md5: string }> => writeRandomFile(join(app.tempDir, 'files', folder), name, size);
+const storedMd5 = (key: string): Promise<string> => storedObjectMd5(app.rootClient(), key);
 
 function rows(page: Page, name: string): Locator {
   return page.locator('.ou-list > .ou-row', { has: page.locator('.ou-row__name', { hasText: name }) });
