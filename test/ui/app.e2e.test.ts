@@ -4,13 +4,13 @@
  * the same upload, discard forgets it, a Complete whose answer is lost ends done (at once, or when the
  * file is selected again after the browser closed), the embed page works both ways, and the keyboard suffices.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { chromiumLaunchOptions } from '../support/browsers';
 import { startAppStack, type AppStack } from './app-stack';
+import { storedObjectMd5, writeRandomFile } from './e2e-files';
 import { DEFAULT_PART_SIZE } from '../../src/engine/part-plan';
 
 /** The README shows these; `SCREENSHOTS=update npm test` refreshes the committed copies. */
@@ -34,19 +34,8 @@ afterAll(async () => {
   await app?.close();
 });
 
-async function makeFile(name: string, size: number): Promise<{ path: string; md5: string }> {
-  const dir = join(app.tempDir, 'files');
-  await mkdir(dir, { recursive: true });
-  const path = join(dir, name);
-  const bytes = randomBytes(size);
-  await writeFile(path, bytes);
-  return { path, md5: createHash('md5').update(bytes).digest('hex') };
-}
-
-async function storedMd5(key: string): Promise<string> {
-  const { content } = await app.rootClient().get(key);
-  return createHash('md5').update(content as Buffer).digest('hex');
-}
+const makeFile = (name: string, size: number): Promise<{ path: string; md5: string }> => writeRandomFile(join(app.tempDir, 'files'), name, size);
+const storedMd5 = (key: string): Promise<string> => storedObjectMd5(app.rootClient(), key);
 
 function row(page: Page, name: string): Locator {
   return page.locator('.ou-list > .ou-row', { has: page.locator('.ou-row__name', { hasText: name }) });
