@@ -3,12 +3,11 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import OSS from 'ali-oss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalOss } from '../../src/server/local-oss';
 import type { TokenResponse } from '../../src/shared/token-response';
 import { buildUploadPolicy } from '../../src/server/token/policy';
-import { localAssumeRole, startOss, type LocalOssAccount } from '../support/local-oss';
+import { localAssumeRole, startOss, tokenOssClient, type LocalOssAccount } from '../support/local-oss';
 
 // `npm start` as Function Compute 3.0 runs it (examples/function-compute/s.yaml): the port in
 // FC_SERVER_PORT, the function role's temporary credentials in ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET /
@@ -112,15 +111,7 @@ describe('npm start under Function Compute variables', () => {
     const response = await fetch(`http://127.0.0.1:${port}/api/sts`);
     expect(response.status).toBe(200);
     const token = (await response.json()) as TokenResponse;
-    const client = new OSS({
-      accessKeyId: token.accessKeyId,
-      accessKeySecret: token.accessKeySecret,
-      stsToken: token.securityToken,
-      bucket: BUCKET,
-      region: REGION,
-      endpoint: localOss.url,
-      sldEnable: true,
-    } as OSS.Options);
+    const client = tokenOssClient(localOss, ACCOUNT, token);
     expect((await client.put(`${token.prefix}from-fc.txt`, Buffer.from('hi'))).res.status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
     // Cloud mode keeps no secret in DATA_DIR.

@@ -8,6 +8,7 @@ import { startLocalOss, type LocalOss, type LocalOssOptions } from '../../src/se
 import { createTokenApp, type TokenAppConfig, type TokenAppDeps } from '../../src/server/token/app';
 import { createAssumeRole, type AssumeRole, type CallerCredentials } from '../../src/server/token/assume-role';
 import { localOssTarget } from '../../src/server/token/oss-target';
+import type { TokenResponse } from '../../src/shared/token-response';
 
 /** Who owns the local OSS: the root key, the role the STS hands out, and the one bucket. */
 export interface LocalOssAccount {
@@ -42,6 +43,19 @@ export function localAssumeRole(oss: LocalOss, caller: CallerCredentials, timeou
 /** Path-style client with the root key, for set-up and checks behind the token endpoint's back. */
 export function rootOssClient(oss: LocalOss, account: LocalOssAccount): OSS {
   return new OSS({ ...account.root, bucket: account.bucket, region: account.region, endpoint: oss.url, secure: false, sldEnable: true } as OSS.Options);
+}
+
+/** An uploader's client on the account's bucket, signed with the temporary credentials the token endpoint issued. */
+export function tokenOssClient(oss: LocalOss, account: LocalOssAccount, token: Pick<TokenResponse, 'accessKeyId' | 'accessKeySecret' | 'securityToken'>): OSS {
+  return new OSS({
+    accessKeyId: token.accessKeyId,
+    accessKeySecret: token.accessKeySecret,
+    stsToken: token.securityToken,
+    bucket: account.bucket,
+    region: account.region,
+    endpoint: oss.url,
+    sldEnable: true,
+  } as OSS.Options);
 }
 
 export interface LocalTokenAppOptions extends Omit<TokenAppDeps, 'assumeRole' | 'config'> {

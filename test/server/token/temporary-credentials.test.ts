@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import OSS from 'ali-oss';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LocalOss } from '../../../src/server/local-oss';
 import type { TokenResponse } from '../../../src/shared/token-response';
@@ -12,7 +11,7 @@ import { credentialsUriSource } from '../../../src/server/token/credential-sourc
 import { loadTokenSettings } from '../../../src/server/token/config';
 import { buildUploadPolicy } from '../../../src/server/token/policy';
 import { CookieJar, recordingLogger, ROLE_ARN } from './app-fixtures';
-import { localAssumeRole, localTokenApp, startOss, type LocalOssAccount } from '../../support/local-oss';
+import { localAssumeRole, localTokenApp, startOss, tokenOssClient, type LocalOssAccount } from '../../support/local-oss';
 
 // The token endpoint running on temporary credentials, as on Function Compute, an ECS RAM role or
 // RRSA: it signs AssumeRole with an STS key and its SecurityToken (role chaining).
@@ -53,15 +52,7 @@ describe('a token endpoint on temporary credentials, against the local STS and O
     const token = (await response.json()) as TokenResponse;
     expect(token.accessKeyId).not.toBe(role.accessKeyId);
 
-    const client = new OSS({
-      accessKeyId: token.accessKeyId,
-      accessKeySecret: token.accessKeySecret,
-      stsToken: token.securityToken,
-      bucket: BUCKET,
-      region: REGION,
-      endpoint: localOss.url,
-      sldEnable: true,
-    } as OSS.Options);
+    const client = tokenOssClient(localOss, ACCOUNT, token);
     const put = await client.put(`${token.prefix}hello.txt`, Buffer.from('hello'));
     expect(put.res.status).toBe(200);
   });
