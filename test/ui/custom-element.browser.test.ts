@@ -86,3 +86,40 @@ describe('<oss-uploader>', () => {
     await vi.waitFor(() => expect(engine.destroyed).toBe(true));
   });
 });
+
+describe('<oss-uploader> and the "Your uploads" panel', () => {
+  test('show-uploads turns the panel on and show-uploads="false" off, reading the uploads-url attribute', async () => {
+    const requested: string[] = [];
+    vi.stubGlobal('fetch', async (input: RequestInfo | URL) => {
+      requested.push(String(input));
+      return Response.json({
+        uploads: [
+          {
+            id: '1',
+            key: 'uploads/v/report.pdf',
+            name: 'report.pdf',
+            size: 10,
+            crc64: '1',
+            etag: 'E',
+            mimeType: null,
+            createdAt: '2026-11-28T10:00:00.000Z',
+            downloadUrl: 'http://oss.test/uploads/v/report.pdf?Signature=s',
+            downloadUrlExpiration: '2026-11-28T10:05:00.000Z',
+          },
+        ],
+        nextCursor: null,
+      });
+    });
+    try {
+      const without = addElement(new FakeUploader(), { 'show-uploads': 'false', 'uploads-url': 'http://app.test/api/uploads' });
+      await whenRendered(without);
+      const shown = addElement(new FakeUploader(), { 'show-uploads': '', 'uploads-url': 'http://app.test/api/uploads' });
+      await whenRendered(shown);
+      await vi.waitFor(() => expect(inShadow(shown, '.ou-uploads__item')?.textContent).toContain('report.pdf'));
+      expect(inShadow(without, '[data-testid="your-uploads"]')).toBeNull();
+      expect(requested).toEqual(['http://app.test/api/uploads?limit=20']);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+});
