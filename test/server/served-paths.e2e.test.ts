@@ -5,7 +5,7 @@
  */
 import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppStack, type AppStack } from '../ui/app-stack';
@@ -33,9 +33,13 @@ function rawGet(base: string, path: string, origin?: string): Promise<Answer> {
   });
 }
 
-/** Every file of the data directory, by its path relative to the project root, with its content. */
+/**
+ * The files at the top of the data directory (where every secret lives), by their path relative to
+ * the project root, with their content. The stores below it (objects, the records database) are
+ * many files of no secret; their folders are covered by the same paths.
+ */
 async function dataFiles(dataDir: string): Promise<Array<{ urlPath: string; content: string }>> {
-  const entries = await readdir(dataDir, { withFileTypes: true, recursive: true });
+  const entries = await readdir(dataDir, { withFileTypes: true });
   const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
   return Promise.all(files.map(async (file) => ({ urlPath: `/${relative(REPO_ROOT, file)}`, content: (await readFile(file, 'utf8')).trim() })));
 }
@@ -81,10 +85,12 @@ describe.each([
 ])('the app origin ($pages pages)', ({ pages, allowed }) => {
   let app: AppStack;
   let secrets: Array<{ urlPath: string; content: string }>;
+  let scratch: string;
 
   beforeAll(async () => {
     // Inside the project root, below a dot folder, as the default `./.data` is.
-    const dataDir = join(REPO_ROOT, '.tmp', `served-paths-${randomBytes(4).toString('hex')}`, '.data');
+    scratch = join(REPO_ROOT, '.tmp', `served-paths-${randomBytes(4).toString('hex')}`);
+    const dataDir = join(scratch, '.data');
     app = await startAppStack({ pages, dataDir });
     // One token request writes the token and cookie secrets, as a first visit does.
     expect((await fetch(`${app.url}/api/sts`)).status).toBe(200);
@@ -93,11 +99,12 @@ describe.each([
 
   afterAll(async () => {
     await app?.close();
+    await rm(scratch, { recursive: true, force: true });
   });
 
   it('has secrets in its data directory to protect (the test would prove nothing otherwise)', () => {
     const names = secrets.map((s) => s.urlPath.split('/').pop());
-    expect(names).toEqual(expect.arrayContaining(['credentials.json', 'token-secret', 'token-cookie-secret']));
+    expect(names).toEqual(expect.arrayContaining(['credentials.json', 'token-secret', 'token-cookie-secret', 'callback-private-key.pem']));
   });
 
   it('serves its pages (positive control), without CORS headers for another origin', async () => {
