@@ -1,4 +1,5 @@
-import { chromium, type Browser, type Download } from 'playwright-core';
+import type { Browser, Download } from 'playwright-core';
+import { launchChromium } from '../../../support/browsers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './harness';
 import { putTyped } from './typed-put';
@@ -8,10 +9,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   harness = await startHarness();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

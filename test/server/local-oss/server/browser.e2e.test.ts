@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import OSS from 'ali-oss';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../../../support/browsers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listenLoopback, type Listening } from '../../../../src/server/local-oss/listen';
 import { BUCKET, REGION, ROLE_ARN, ROOT_ID, ROOT_SECRET, startHarness, type Harness } from './harness';
@@ -21,10 +22,7 @@ beforeAll(async () => {
   }, 0);
   const appOrigin = `http://localhost:${pageServer.port}`;
   harness = await startHarness({ corsAllowedOrigins: [appOrigin] });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage();
   await page.goto(appOrigin);
   await page.addScriptTag({ path: SDK });
