@@ -290,31 +290,19 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
      * otherwise rows wait as `pending` until the engine is ready.
      */
     async function addFiles(files: readonly File[], options: AddFilesOptions): Promise<void> {
-      const startedIn = generation;
       const engine = options.autoStart ? uploader : null;
       const ids: string[] = [];
-      const slicer = createTimeSlicer();
-      let changed: UploadRow[] = [];
-      for (const file of files) {
+      const finished = await inSlices(files, (file) => {
         const key = options.keyOf?.(file);
-        if (engine) {
-          changed.push(giveToEngine(engine, file, key));
-        } else {
-          const pendingId = `pending-${++pendingCounter}`;
-          pendingFiles.set(pendingId, { file, key });
-          const row = pendingRow(pendingId, file);
-          setRow(row);
-          changed.push(row);
-          ids.push(pendingId);
-        }
-        if (!slicer.due()) continue;
-        publish(changed);
-        changed = [];
-        await slicer.pause();
-        if (startedIn !== generation) return;
-      }
-      publish(changed);
-      if (options.autoStart && ids.length > 0) await startPending(ids);
+        if (engine) return giveToEngine(engine, file, key);
+        const pendingId = `pending-${++pendingCounter}`;
+        pendingFiles.set(pendingId, { file, key });
+        const row = pendingRow(pendingId, file);
+        setRow(row);
+        ids.push(pendingId);
+        return row;
+      });
+      if (finished && options.autoStart && ids.length > 0) await startPending(ids);
     }
 
     /**
@@ -324,19 +312,28 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
     async function startPending(ids: readonly string[] = [...pendingFiles.keys()]): Promise<void> {
       const engine = await start();
       if (!engine) return;
+      await inSlices(ids, (pendingId) => addToEngine(engine, pendingId));
+    }
+
+    /**
+     * Runs `each` over `items` in time slices, publishing the rows each slice changed. False when the
+     * list was cleared meanwhile (a new generation): the rest of the items are dropped.
+     */
+    async function inSlices<T>(items: readonly T[], each: (item: T) => UploadRow | null | undefined): Promise<boolean> {
       const startedIn = generation;
       const slicer = createTimeSlicer();
       let changed: UploadRow[] = [];
-      for (const pendingId of ids) {
-        const row = addToEngine(engine, pendingId);
+      for (const item of items) {
+        const row = each(item);
         if (row) changed.push(row);
         if (!slicer.due()) continue;
         publish(changed);
         changed = [];
         await slicer.pause();
-        if (startedIn !== generation) return;
+        if (startedIn !== generation) return false;
       }
       publish(changed);
+      return true;
     }
 
     function pause(rowId: string): void {
