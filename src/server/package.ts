@@ -4,15 +4,13 @@
  * Built for Node 20+ by `vite build --mode lib-server`; see docs/package.md.
  *
  * Everything in src/server/token/index.ts is re-exported here (test/package/server-entry.test.ts keeps
- * the two in step), except that `createRedisRateLimitStore` loads `redis` only when it is called, so
- * `redis` is an optional peer dependency.
+ * the two in step). `createRedisRateLimitStore` loads `redis` only when it is called, so `redis` is
+ * an optional peer dependency.
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
-import type { RateLimitStore } from './token/rate-limit-store';
-import type { RedisRateLimitStoreOptions } from './token/redis-rate-limit-store';
 
 export { createTokenApp, uploadCallbackHeaders } from './token/app';
 export type { TokenAppConfig, TokenAppDeps } from './token/app';
@@ -29,6 +27,7 @@ export type {
 export { credentialSourceFrom, credentialsUriSource, defaultCredentialSource } from './token/credential-source';
 export { memoryRateLimitStore } from './token/rate-limit-store';
 export type { RateLimitStore } from './token/rate-limit-store';
+export { createRedisRateLimitStore } from './token/redis-rate-limit-store';
 export type { RedisRateLimitStoreOptions } from './token/redis-rate-limit-store';
 export { createCookieAuthorizer } from './token/authorize';
 export type { Authorize, CookieAuthorizerOptions, Uploader } from './token/authorize';
@@ -44,15 +43,6 @@ export { buildObjectInfoPolicy, buildUploadPolicy, PolicyInputError } from './to
 export type { RamPolicy, UploadPolicyInput } from './token/policy';
 export { isValidSubject } from './token/subject';
 export type { ObjectInfoResponse, TokenErrorCode, TokenErrorResponse, TokenResponse } from '../shared/token-response';
-
-/**
- * Token buckets in Redis, shared by every instance of the token endpoint (`REDIS_URL`). Connects
- * (rejecting when Redis cannot be reached); needs the optional peer dependency `redis` (v5).
- */
-export async function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): Promise<RateLimitStore> {
-  const { createRedisRateLimitStore: create } = await import('./token/redis-rate-limit-store');
-  return create(options);
-}
 
 /** A Node `http` request listener answering with the token app (for `http.createServer`, Express, Koa…). */
 export function tokenRequestListener(app: Hono): RequestListener {
