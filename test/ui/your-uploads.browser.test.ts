@@ -146,4 +146,33 @@ describe('Your uploads', () => {
       globalThis.fetch = original;
     }
   });
+
+  test('a burst of finished uploads reloads the list once after the load in flight, not once per file', async () => {
+    const requests: string[] = [];
+    const held: Array<() => void> = [];
+    const original = globalThis.fetch;
+    globalThis.fetch = (async (input: RequestInfo | URL) => {
+      requests.push(new URL(String(input)).pathname);
+      await new Promise<void>((release) => held.push(release));
+      return Response.json({ uploads: [], nextCursor: null });
+    }) as typeof fetch;
+    try {
+      const engine = new FakeUploader();
+      await mountUploader({ showUploads: true, tokenUrl: '/api/sts' }, engine);
+      expect(requests).toHaveLength(1);
+      await pickFiles(firstFileInput(), Array.from({ length: 5 }, (_, i) => fileOf(`f${i}.txt`, 10)));
+      for (const upload of engine.added) upload.finish();
+      await settle();
+      // The first load is still held: the five reloads wait as one.
+      expect(requests).toHaveLength(1);
+      held.shift()!();
+      await settle();
+      expect(requests).toHaveLength(2);
+      held.shift()!();
+      await settle();
+      expect(requests).toHaveLength(2);
+    } finally {
+      globalThis.fetch = original;
+    }
+  });
 });
