@@ -42,7 +42,7 @@ export interface ReconcilerOptions {
   store: UploadStore;
   objects: UploadObjects;
   now?: () => number;
-  /** At most one pass per visitor per this many ms, per process (default 60 s). */
+  /** At most one pass per visitor per this many ms, per process (default 30 s). */
   intervalMs?: number;
   /** ListObjects pages a pass reads (default 3). */
   maxPages?: number;
@@ -52,7 +52,7 @@ export interface ReconcilerOptions {
   maxHeads?: number;
 }
 
-export const RECONCILE_INTERVAL_MS = 60_000;
+export const RECONCILE_INTERVAL_MS = 30_000;
 const HEAD_CONCURRENCY = 4;
 /** Above this many visitors remembered, the ones idle for an interval are forgotten. */
 const SWEEP_ABOVE = 10_000;

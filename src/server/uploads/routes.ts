@@ -66,8 +66,8 @@ export function registerUploadRoutes(app: Hono, ctx: UploadRoutesContext): void 
   }
 
   /**
-   * Uploads whose callback and confirm were both lost get their records here (at most once a
-   * minute per visitor, see reconcile.ts). A failure is logged and the list is served from the
+   * Uploads whose callback and confirm were both lost get their records here (at most once
+   * every 30 s per visitor, see reconcile.ts). A failure is logged and the list is served from the
    * records as they are.
    */
   async function reconcile(subject: string): Promise<void> {
