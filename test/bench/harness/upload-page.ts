@@ -12,6 +12,9 @@ import { slowHashCount, trace, tracedHasher, tracedTransport, traceLines, traceU
 import { fingerprintFile } from '../../../src/engine/fingerprint';
 import { trustingServerCrc } from './server-crc';
 import { resumeToFinish, type ResumeRun } from './resume-run';
+import { mainSend, workerSend } from './read-once';
+import { streamAhead } from './stream-ahead';
+import { DEFAULT_PART_SIZE } from '../../../src/engine/part-plan';
 
 declare global {
   interface Window {
@@ -29,6 +32,27 @@ export interface ResumeProbe {
   notices: string[];
 }
 
+/** One way of reading, hashing and sending parts (see read-once.ts), with the engine scheduling. */
+export interface UploadDesign {
+  /**
+   * `engine`: as shipped; `serverCrc`: no local read (server-crc.ts); `workerSend`, `mainSend`:
+   * read-once prototypes (read-once.ts); `streamAhead`: one hashing stream over the file (stream-ahead.ts).
+   */
+  design: 'engine' | 'serverCrc' | 'workerSend' | 'mainSend' | 'streamAhead';
+  /** Workers of a read-once prototype (default 1). */
+  workers?: number;
+  /** What a read-once prototype sends: the ArrayBuffer read, or a Blob made of it (default). */
+  body?: 'buffer' | 'blob';
+  /** streamAhead: parts hashed beyond the highest being sent (default: no limit), and its reader (default `default`). */
+  ahead?: number;
+  reader?: 'default' | 'byob';
+  /** streamAhead with the BYOB reader: bytes per read (default 2 MiB). */
+  chunkBytes?: number;
+  /** Engine option; its default when absent. */
+  partSize?: number;
+  parallel?: number;
+}
+
 export interface BenchPage {
   /** Loads ali-oss once, so no method pays for its first import. */
   warmUp(): Promise<void>;
@@ -39,6 +63,8 @@ export interface BenchPage {
    * takes each part's CRC from the server's answer instead of reading and hashing the part.
    */
   engineUpload(name: string, localCrc: boolean): Promise<number>;
+  /** The engine with one of the designs above, checkpoints in memory. */
+  designUpload(name: string, design: UploadDesign): Promise<number>;
   /** ali-oss browser `multipartUpload`. */
   aliOssUpload(name: string, partSize: number, parallel: number): Promise<number>;
   /** Stores a checkpoint for the selected file in the engine's IndexedDB, as an earlier session would have left it. */
@@ -117,6 +143,46 @@ const bench: BenchPage = {
       });
     } finally {
       uploader.destroy();
+      hasher.dispose();
+    }
+  },
+
+  async designUpload(name, spec) {
+    if (spec.design === 'engine' || spec.design === 'serverCrc') {
+      if (spec.partSize === undefined && spec.parallel === undefined) return bench.engineUpload(name, spec.design === 'engine');
+    }
+    const file = selectedFile();
+    const hasher = createCrc64Hasher();
+    const label = `${spec.design} ${name}`;
+    const traced = { hasher: tracedHasher(label, hasher), transport: tracedTransport(label) };
+    const pair =
+      spec.design === 'workerSend'
+        ? workerSend(hasher, spec.workers ?? 1, spec.body ?? 'blob')
+        : spec.design === 'mainSend'
+          ? mainSend(hasher, spec.workers ?? 1, spec.body ?? 'blob')
+          : spec.design === 'streamAhead'
+            ? streamAhead(hasher, file, { partSize: spec.partSize ?? DEFAULT_PART_SIZE, ahead: spec.ahead ?? 1e9, reader: spec.reader ?? 'default', chunkBytes: spec.chunkBytes ?? 2 * 1024 * 1024 })
+            : spec.design === 'serverCrc'
+            ? { ...trustingServerCrc(traced.hasher, traced.transport), dispose: () => undefined }
+            : { ...traced, dispose: () => undefined };
+    const uploader = await createUploader({
+      getCredentials: () => window.getCredentials(),
+      storage: createMemoryCheckpointStore(),
+      hasher: pair.hasher,
+      transport: pair.transport,
+      ...(spec.partSize !== undefined ? { partSize: spec.partSize } : {}),
+      ...(spec.parallel !== undefined ? { parallel: spec.parallel } : {}),
+      pageEvents: null,
+    });
+    try {
+      return await timed(() => {
+        const upload = uploader.add(file, { key: name });
+        traceUpload(label, upload);
+        return upload.finished;
+      });
+    } finally {
+      uploader.destroy();
+      pair.dispose();
       hasher.dispose();
     }
   },
