@@ -207,7 +207,7 @@ export async function reconcileSession(
     if (!isNoSuchUpload(err)) throw err;
     const finished = await completedWhileAway(session, input.file, deps, signal);
     if (finished) return { session: finished, resumed: true };
-    await deps.writer.remove(checkpoint.id).catch(() => undefined);
+    // Its checkpoint goes when the upload adopts the fresh one (see `CheckpointRecorder.adopt`).
     const fresh = await initiate(input, { key: session.key, bucket: session.bucket, plan: session.plan, fingerprint: checkpoint.fingerprint }, deps, signal, true);
     return { session: fresh, resumed: false, notice: { code: 'UPLOAD_EXPIRED', message: EXPIRED_NOTICE } };
   }
@@ -237,7 +237,6 @@ export async function reconcileSession(
     done.set(planned.number, { number: planned.number, etag: found.etag, crc64, size });
   }
   const updated = withDoneParts(checkpoint, done, deps.clock.now());
-  deps.writer.save(updated);
   return { session: { ...session, checkpoint: updated, done, unverified }, resumed: false };
 }
 
@@ -332,7 +331,6 @@ async function initiate(
     createdAt: now,
     updatedAt: now,
   };
-  deps.writer.save(checkpoint);
   const guarded = Object.keys(guard).length > 0;
   return { key: target.key, bucket: target.bucket, plan: target.plan, uploadId, checkpoint, done: new Map(), unverified: new Map(), ...(guarded ? { guarded } : {}) };
 }

@@ -1,9 +1,9 @@
-import { AsyncQueue } from './async-queue';
+import type { AsyncQueue } from './async-queue';
 import type { PlannedPart } from './contracts';
 import { retryContext, type EngineDeps } from './engine-deps';
 import { nextTask } from './next-task';
 import { partLength } from './part-plan';
-import { verifyReusedParts, type VerificationHooks } from './resume-verification';
+import type { VerificationHooks } from './resume-verification';
 import { withRetries } from './retry-loop';
 import { isFileAlreadyExists, isNoSuchUpload, storedObjectOfSize, type Session } from './upload-session';
 import { UploadError } from './upload-errors';
@@ -29,87 +29,31 @@ export interface TransferHooks {
   /** The attempt failed or was aborted: its bytes no longer count. */
   onAttemptFailed(partNumber: number): void;
   onPartDone(part: DonePart): void;
+  /** The single PutObject goes to this key instead: the one asked for was taken. */
+  onKeyTaken(key: string): void;
 }
 
 /** Everything the upload hears while its parts move. */
 export type PartHooks = TransferHooks & VerificationHooks;
 
 /** A part to send (again); its local CRC, when already known, spares reading its bytes twice. */
-interface Resend {
+export interface Resend {
   part: PlannedPart;
   crc64?: string;
 }
 
-/**
- * Sends the parts still missing and, at the same time, checks the parts reused from an earlier
- * session against the local file; a reused part that differs is sent again. Resolves when every
- * part is on the server and known to match the file; the first failure of either stops both.
- *
- * `listing` is given when the session is still only what its checkpoint claims: the parts the
- * checkpoint lacks go out at once (they are needed whatever the server says), the claimed ones
- * wait until the listing has settled the session. When it resolves false (the server no longer
- * knows the upload) everything sent for that upload stops and this resolves false, for the
- * caller to go on with the session started in its place. A part refused before the listing
- * arrived fails the transfer only if the upload turns out to still exist (it may have been
- * refused because the upload had expired).
- */
-export async function transferParts(
-  session: Session,
-  file: File,
-  rank: number,
-  deps: EngineDeps,
-  signal: AbortSignal,
-  hooks: PartHooks,
-  listing?: Promise<boolean>,
-  target?: ObjectTarget,
-): Promise<boolean> {
-  if (!listing && session.unverified.size === 0) {
-    await sendRemainingParts(session, file, rank, deps, signal, hooks, undefined, target);
-    return true;
-  }
-  const claimed = listing ? [...session.done.keys()] : [];
-  const stage = new AbortController();
-  const stageSignal = AbortSignal.any([signal, stage.signal]);
-  const resends = new AsyncQueue<Resend>();
-  let failure: { error: unknown } | undefined;
-  let replaced = false;
-  const fail = (error: unknown): void => {
-    if (failure || stageSignal.aborted) return;
-    failure = { error };
-    stage.abort();
-  };
-  const verifying = (listing ?? Promise.resolve(true))
-    .then(async (kept) => {
-      if (!kept) {
-        replaced = true;
-        stage.abort();
-        return;
-      }
-      stageSignal.throwIfAborted();
-      // Parts the checkpoint claimed but the server turned out to lack (or to hold at another size).
-      const planned = new Map(session.plan.parts.map((part) => [part.number, part]));
-      for (const number of claimed) {
-        const part = planned.get(number);
-        if (part && !session.done.has(number)) resends.push({ part });
-      }
-      await verifyReusedParts(session, file, deps, stageSignal, {
-        onMatch: hooks.onMatch,
-        onMismatch: (part, crc64) => {
-          hooks.onMismatch(part, crc64);
-          resends.push({ part, crc64 });
-        },
-      });
-      resends.close();
-    })
-    .catch(fail);
-  const sending = sendRemainingParts(session, file, rank, deps, stageSignal, hooks, resends, target).catch(async (error: unknown) => {
-    if (listing && !(await listing.catch(() => true))) return;
-    fail(error);
-  });
-  await Promise.all([verifying, sending]);
-  signal.throwIfAborted();
-  if (failure) throw failure.error;
-  return !replaced;
+/** The parts of one session to send, and where they report. */
+export interface SendParams {
+  session: Session;
+  file: File;
+  /** Place in the uploader's queue, for the request scheduler. */
+  rank: number;
+  deps: EngineDeps;
+  signal: AbortSignal;
+  hooks: TransferHooks;
+  /** Parts to send again as they come, after the missing ones, until it closes. */
+  resends?: AsyncQueue<Resend>;
+  target?: ObjectTarget;
 }
 
 /**
@@ -117,16 +61,8 @@ export async function transferParts(
  * as soon as the shared scheduler gives this upload a slot. The first part to fail for good stops
  * the others (they are not recorded) and its error is thrown; parts already done stay done.
  */
-export async function sendRemainingParts(
-  session: Session,
-  file: File,
-  rank: number,
-  deps: EngineDeps,
-  signal: AbortSignal,
-  hooks: TransferHooks,
-  resends?: AsyncQueue<Resend>,
-  target?: ObjectTarget,
-): Promise<void> {
+export async function sendRemainingParts(params: SendParams): Promise<void> {
+  const { session, rank, deps, signal, hooks, resends } = params;
   const stopOnFailure = new AbortController();
   const partSignal = AbortSignal.any([signal, stopOnFailure.signal]);
   const running: Array<Promise<void>> = [];
@@ -137,7 +73,7 @@ export async function sendRemainingParts(
     let release;
     let next: { part: PlannedPart; crc64?: string } | undefined;
     try {
-      // A part the server turned out to have meanwhile (see `transferParts`) is not sent.
+      // A part the server turned out to have meanwhile (see `UploadRun`) is not sent.
       let first = missing.shift();
       while (first && session.done.has(first.number)) first = missing.shift();
       next = first ? { part: first } : await resends?.next(partSignal);
@@ -146,7 +82,7 @@ export async function sendRemainingParts(
     } catch {
       break;
     }
-    const job = sendPart(session, file, next.part, deps, partSignal, hooks, next.crc64, target)
+    const job = sendPart({ ...params, signal: partSignal }, next.part, next.crc64)
       .then(hooks.onPartDone, (error: unknown) => {
         if (failures.length === 0 && !partSignal.aborted) {
           failures.push(error);
@@ -165,22 +101,15 @@ export async function sendRemainingParts(
  * One part (or the whole small file) with retries. Its CRC-64 is computed once, alongside the
  * first attempt (unless already known), and compared with the one the server reports for every attempt.
  */
-async function sendPart(
-  session: Session,
-  file: File,
-  part: PlannedPart,
-  deps: EngineDeps,
-  signal: AbortSignal,
-  hooks: TransferHooks,
-  knownCrc?: string,
-  target?: ObjectTarget,
-): Promise<DonePart> {
+async function sendPart(params: SendParams, part: PlannedPart, knownCrc?: string): Promise<DonePart> {
+  const { session, file, deps, signal, hooks, target } = params;
   const whole = session.uploadId === null;
   const name = target?.name ?? file.name;
   const settings = target?.object ?? deps.settings.object;
   // A single PutObject stores the object's headers itself, and carries the callback and the overwrite guard.
   const objectHeaders = whole ? storedObjectHeaders(name, settings) : {};
   let attempts = 0;
+  let key = session.key;
   /** This upload has stored an object at the key (damaged: sent again): it may replace its own. */
   let storedOwn = false;
   // A single PutObject keeps the file's type, so the object is served with it.
@@ -206,7 +135,7 @@ async function sendPart(
     const signed = Object.fromEntries(Object.entries(headers).filter(([header]) => header.toLowerCase().startsWith('x-oss-')));
     const url = await deps.control.signPutUrl({
       credentials,
-      key: session.key,
+      key,
       ...(whole ? {} : { uploadId: session.uploadId as string, partNumber: part.number }),
       ...(contentType ? { contentType } : {}),
       ...(Object.keys(signed).length > 0 ? { headers: signed } : {}),
@@ -245,7 +174,7 @@ async function sendPart(
   // x-oss-forbid-overwrite: a taken key (409 FileAlreadyExists) sends the file to the next numbered
   // key. Unless an earlier attempt of this upload may have stored it (its answer lost on the way):
   // then an object of this size and CRC-64 there is this file, and the upload is done.
-  const ownKey = session.key;
+  const ownKey = key;
   for (let n = 1; ; n++) {
     const before = attempts;
     try {
@@ -254,11 +183,12 @@ async function sendPart(
       if (!isFileAlreadyExists(err) || n > MAX_NUMBERED_KEYS || signal.aborted) throw err;
       hooks.onAttemptFailed(part.number);
       if (attempts - before > 1) {
-        const stored = await storedObjectOfSize(session.key, file.size, deps, signal);
+        const stored = await storedObjectOfSize(key, file.size, deps, signal);
         const crc64 = await localCrc;
         if (stored && stored.crc64 === crc64) return { number: part.number, etag: stored.etag ?? '', crc64, size: partLength(part) };
       }
-      session.key = numberedKey(ownKey, n);
+      key = numberedKey(ownKey, n);
+      hooks.onKeyTaken(key);
     }
   }
 }
@@ -269,7 +199,7 @@ async function sendPart(
  * reused and checked), so the object is known to hold exactly the file's bytes. A single
  * PutObject is already complete.
  */
-export async function completeSession(session: Session, deps: EngineDeps, signal: AbortSignal, target?: ObjectTarget): Promise<UploadResult> {
+export async function completeSession({ session, deps, signal, target }: { session: Session; deps: EngineDeps; signal: AbortSignal; target?: ObjectTarget }): Promise<UploadResult> {
   if (session.unverified.size > 0) throw new Error('Complete called before every reused part was checked');
   const parts = [...session.done.values()].sort((a, b) => a.number - b.number);
   const size = parts.reduce((sum, p) => sum + p.size, 0);
