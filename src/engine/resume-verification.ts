@@ -33,7 +33,19 @@ interface Run {
  * else the part's MD5 with its ETag. Rejects on the first read failure (e.g. the file changed on
  * disk) or on abort.
  */
-export async function verifyReusedParts(session: Session, file: File, deps: EngineDeps, signal: AbortSignal, hooks: VerificationHooks): Promise<void> {
+export async function verifyReusedParts({
+  session,
+  file,
+  deps,
+  signal,
+  hooks,
+}: {
+  session: Session;
+  file: File;
+  deps: Pick<EngineDeps, 'hasher'>;
+  signal: AbortSignal;
+  hooks: VerificationHooks;
+}): Promise<void> {
   const pending = runsOf(session);
 
   const worker = async (): Promise<void> => {

@@ -109,10 +109,10 @@ export class UploadRun {
       this.#advance('preparing');
       const known = recorder.session as Session | null;
       if (known) {
-        await this.#settleOrDiscard(await reconcileSession(known, input, deps, signal));
+        await this.#settleOrDiscard(await reconcileSession({ input, deps, signal }, known));
         return { listing: undefined };
       }
-      const located = await locateSession(input, deps, signal, checkpoints);
+      const located = await locateSession({ input, deps, signal }, checkpoints);
       if ('outcome' in located) {
         await this.#settleOrDiscard(located.outcome);
         return { listing: undefined };
@@ -168,7 +168,7 @@ export class UploadRun {
     const onPage = (pagesFollow: boolean): void => {
       if (pagesFollow) more();
     };
-    const listing = confirmSaved(saved, input, deps, signal, onPage).then(async (outcome) => {
+    const listing = confirmSaved({ input, deps, signal }, saved, onPage).then(async (outcome) => {
       if (outcome.session.uploadId !== saved.uploadId) {
         // Expired: nothing sent for the old upload counts; a new one was started in its place,
         // which goes too when this run no longer owns the upload (a newer run took over).
@@ -246,11 +246,17 @@ export class UploadRun {
           const part = planned.get(number);
           if (part && !session.done.has(number)) resends.push({ part });
         }
-        await verifyReusedParts(session, this.#ctx.input.file, this.#ctx.deps, stageSignal, {
-          onMatch: hooks.onMatch,
-          onMismatch: (part, crc64) => {
-            hooks.onMismatch(part, crc64);
-            resends.push({ part, crc64 });
+        await verifyReusedParts({
+          session,
+          file: this.#ctx.input.file,
+          deps: this.#ctx.deps,
+          signal: stageSignal,
+          hooks: {
+            onMatch: hooks.onMatch,
+            onMismatch: (part, crc64) => {
+              hooks.onMismatch(part, crc64);
+              resends.push({ part, crc64 });
+            },
           },
         });
         resends.close();

@@ -63,6 +63,13 @@ export interface FileToSend {
   object?: ObjectSettings;
 }
 
+/** What every question about a file's session is asked with: the file, the edges, the run's signal. */
+export interface SessionRequest {
+  input: FileToSend;
+  deps: EngineDeps;
+  signal: AbortSignal;
+}
+
 /**
  * Finds where a file's upload stands, before asking the server about parts: a small file needs no
  * server state; a large one continues the multipart upload of a checkpoint with the same
@@ -79,12 +86,8 @@ export type LocatedSession = { outcome: SessionOutcome } | { saved: Session };
  * `CheckpointLookup`); otherwise one is asked for here, shared with the uploads locating at the
  * same time. Either way a file needs at most one read of the store, and a small file none.
  */
-export async function locateSession(
-  input: FileToSend,
-  deps: EngineDeps,
-  signal: AbortSignal,
-  checkpoints?: Promise<CheckpointIndex>,
-): Promise<LocatedSession> {
+export async function locateSession(request: SessionRequest, checkpoints?: Promise<CheckpointIndex>): Promise<LocatedSession> {
+  const { input, deps, signal } = request;
   const plan = planParts(input.file.size, deps.settings.partSize);
   const credentials = await withRetries(async (c) => c, retryContext(deps, signal));
   if (input.target && startedUnderAnotherIdentity(input.target, credentials)) throw identityChanged();
@@ -120,7 +123,7 @@ export async function locateSession(
     saved && startedUnderAnotherIdentity(saved, credentials)
       ? identityNotice(saved)
       : fileChangedNotice(input, { key, bucket: credentials.bucket, fingerprint }, index);
-  const session = await initiate(input, { key, bucket: credentials.bucket, plan, fingerprint }, deps, signal);
+  const session = await initiate(request, { key, bucket: credentials.bucket, plan, fingerprint });
   return { outcome: { session, resumed: false, ...(notice ? { notice } : {}) } };
 }
 
@@ -147,14 +150,8 @@ function fileChangedNotice(
 }
 
 /** Checks a saved session with the server (`reconcileSession`): resumed unless it had expired. */
-export async function confirmSaved(
-  saved: Session,
-  input: FileToSend,
-  deps: EngineDeps,
-  signal: AbortSignal,
-  onPage?: (more: boolean) => void,
-): Promise<SessionOutcome> {
-  const outcome = await reconcileSession(saved, input, deps, signal, onPage);
+export async function confirmSaved(request: SessionRequest, saved: Session, onPage?: (more: boolean) => void): Promise<SessionOutcome> {
+  const outcome = await reconcileSession(request, saved, onPage);
   return { ...outcome, resumed: outcome.notice === undefined };
 }
 
@@ -187,13 +184,8 @@ function changedUnfinished(
  * not already known to match the local file is marked unverified (or, with verification off,
  * trusted as before). An upload the server no longer knows starts over, with a notice.
  */
-export async function reconcileSession(
-  session: Session,
-  input: FileToSend,
-  deps: EngineDeps,
-  signal: AbortSignal,
-  onPage?: (more: boolean) => void,
-): Promise<SessionOutcome> {
+export async function reconcileSession(request: SessionRequest, session: Session, onPage?: (more: boolean) => void): Promise<SessionOutcome> {
+  const { input, deps, signal } = request;
   const { uploadId, checkpoint } = session;
   if (uploadId === null || checkpoint === null) return { session: { ...session, done: new Map(), unverified: new Map() }, resumed: false };
 
@@ -205,10 +197,10 @@ export async function reconcileSession(
     );
   } catch (err) {
     if (!isNoSuchUpload(err)) throw err;
-    const finished = await completedWhileAway(session, input.file, deps, signal);
+    const finished = await completedWhileAway(request, session);
     if (finished) return { session: finished, resumed: true };
     // Its checkpoint goes when the upload adopts the fresh one (see `CheckpointRecorder.adopt`).
-    const fresh = await initiate(input, { key: session.key, bucket: session.bucket, plan: session.plan, fingerprint: checkpoint.fingerprint }, deps, signal, true);
+    const fresh = await initiate(request, { key: session.key, bucket: session.bucket, plan: session.plan, fingerprint: checkpoint.fingerprint }, { keepKey: true });
     return { session: fresh, resumed: false, notice: { code: 'UPLOAD_EXPIRED', message: EXPIRED_NOTICE } };
   }
 
@@ -246,10 +238,10 @@ export async function reconcileSession(
  * size whose CRC-64 equals this file's, read here, the session comes back with every part done and
  * checked, and its Complete finds the object (see `completeSession`) instead of sending it all again.
  */
-async function completedWhileAway(session: Session, file: File, deps: EngineDeps, signal: AbortSignal): Promise<Session | undefined> {
+async function completedWhileAway({ input: { file }, deps, signal }: SessionRequest, session: Session): Promise<Session | undefined> {
   const { parts } = session.plan;
   if (parts.some((part) => !session.done.has(part.number))) return undefined;
-  const stored = await storedObjectOfSize(session.key, file.size, deps, signal);
+  const stored = await storedObjectOfSize({ key: session.key, size: file.size, deps, signal });
   if (!stored) return undefined;
   const digests = await deps.hasher.digestSpans(file, parts.map(partLength), { md5: false }, signal);
   const done = new Map<number, DonePart>(
@@ -263,12 +255,17 @@ async function completedWhileAway(session: Session, file: File, deps: EngineDeps
  * The object at `key` when it has `size` bytes, asked of the token endpoint (the upload
  * credentials cannot read); undefined when there is none, another size, or no way to ask.
  */
-export async function storedObjectOfSize(
-  key: string,
-  size: number,
-  deps: EngineDeps,
-  signal: AbortSignal,
-): Promise<{ crc64: string | null; etag: string | null } | undefined> {
+export async function storedObjectOfSize({
+  key,
+  size,
+  deps,
+  signal,
+}: {
+  key: string;
+  size: number;
+  deps: Pick<EngineDeps, 'objectInfo' | 'credentials'>;
+  signal: AbortSignal;
+}): Promise<{ crc64: string | null; etag: string | null } | undefined> {
   const info = await deps.objectInfo.get({ credentials: await deps.credentials.get(signal), key, signal });
   return info?.exists && info.size === size ? info : undefined;
 }
@@ -285,11 +282,9 @@ export function withDoneParts(checkpoint: Checkpoint, done: Map<number, DonePart
  * with it (abort it after a cancel, keep it after a pause). Retries stop once the run is aborted.
  */
 async function initiate(
-  input: FileToSend,
+  { input, deps, signal }: SessionRequest,
   target: { key: string; bucket: string; plan: PartPlan; fingerprint: string },
-  deps: EngineDeps,
-  signal: AbortSignal,
-  keepKey = false,
+  { keepKey = false }: { keepKey?: boolean } = {},
 ): Promise<Session> {
   const { file } = input;
   const settings = input.object ?? deps.settings.object;

@@ -183,7 +183,7 @@ async function sendPart(params: SendParams, part: PlannedPart, knownCrc?: string
       if (!isFileAlreadyExists(err) || n > MAX_NUMBERED_KEYS || signal.aborted) throw err;
       hooks.onAttemptFailed(part.number);
       if (attempts - before > 1) {
-        const stored = await storedObjectOfSize(key, file.size, deps, signal);
+        const stored = await storedObjectOfSize({ key, size: file.size, deps, signal });
         const crc64 = await localCrc;
         if (stored && stored.crc64 === crc64) return { number: part.number, etag: stored.etag ?? '', crc64, size: partLength(part) };
       }
@@ -199,7 +199,14 @@ async function sendPart(params: SendParams, part: PlannedPart, knownCrc?: string
  * reused and checked), so the object is known to hold exactly the file's bytes. A single
  * PutObject is already complete.
  */
-export async function completeSession({ session, deps, signal, target }: { session: Session; deps: EngineDeps; signal: AbortSignal; target?: ObjectTarget }): Promise<UploadResult> {
+export interface CompleteParams {
+  session: Session;
+  deps: EngineDeps;
+  signal: AbortSignal;
+  target?: ObjectTarget;
+}
+
+export async function completeSession({ session, deps, signal, target }: CompleteParams): Promise<UploadResult> {
   if (session.unverified.size > 0) throw new Error('Complete called before every reused part was checked');
   const parts = [...session.done.values()].sort((a, b) => a.number - b.number);
   const size = parts.reduce((sum, p) => sum + p.size, 0);
@@ -211,7 +218,7 @@ export async function completeSession({ session, deps, signal, target }: { sessi
     if (!only) throw new Error('Nothing was uploaded');
     const answer = putAnswers.get(session);
     putAnswers.delete(session);
-    const record = await recordFor(session.key, name, answer?.status === 200 ? parseJson(answer.body) : undefined, deps, signal);
+    const record = await recordFor({ key: session.key, name, answer: answer?.status === 200 ? parseJson(answer.body) : undefined, deps, signal });
     return withRecord({ key: session.key, etag: only.etag, crc64: only.crc64, size }, record);
   }
   const expected = deps.hasher.combine(parts);
@@ -234,7 +241,7 @@ export async function completeSession({ session, deps, signal, target }: { sessi
     if (isCallbackFailed(err)) {
       // 203: the object is stored, only the app server did not hear of it; confirm records it,
       // and its record (the server's HEAD of the object) carries the CRC-64 to check.
-      const record = await recordFor(session.key, name, undefined, deps, signal);
+      const record = await recordFor({ key: session.key, name, deps, signal });
       checkIntegrity(record?.crc64 ?? null, expected);
       return withRecord({ key: session.key, etag: record?.etag ?? '', crc64: record?.crc64 ?? expected, size }, record);
     }
@@ -242,12 +249,12 @@ export async function completeSession({ session, deps, signal, target }: { sessi
     // Gone: expired or aborted, or completed by an attempt whose answer was lost on the way. (A
     // taken key at Complete is this file when an earlier attempt stored it; anything else there
     // stays: the parts cannot move to another key.)
-    const earlier = await completedEarlier(session.key, size, expected, deps, signal);
+    const earlier = await completedEarlier({ key: session.key, size, crc64: expected, deps, signal });
     if (!earlier) throw err;
-    return withRecord(earlier, await recordFor(session.key, name, undefined, deps, signal));
+    return withRecord(earlier, await recordFor({ key: session.key, name, deps, signal }));
   }
   checkIntegrity(completed.crc64, expected);
-  const record = await recordFor(session.key, name, completed.data, deps, signal);
+  const record = await recordFor({ key: session.key, name, answer: completed.data, deps, signal });
   return withRecord({ key: session.key, etag: completed.etag, crc64: completed.crc64 ?? expected, size }, record);
 }
 
@@ -280,7 +287,20 @@ function parseJson(text: string | undefined): unknown {
  * token endpoint (`POST <uploadsUrl>/confirm`) when it keeps records. Undefined when it keeps none
  * or cannot be reached: the object is stored regardless.
  */
-async function recordFor(key: string, name: string, answer: unknown, deps: EngineDeps, signal: AbortSignal): Promise<UploadRecord | undefined> {
+async function recordFor({
+  key,
+  name,
+  answer,
+  deps,
+  signal,
+}: {
+  key: string;
+  name: string;
+  /** The callback's answer, when there was one. */
+  answer?: unknown;
+  deps: EngineDeps;
+  signal: AbortSignal;
+}): Promise<UploadRecord | undefined> {
   const record = recordOf(answer);
   if (record) return record;
   const credentials = await deps.credentials.get(signal);
@@ -296,8 +316,20 @@ function withRecord(result: UploadResult, record: UploadRecord | undefined): Upl
  * The object at `key`, when it is this very file: same size and the CRC-64 combined from the parts
  * sent. Otherwise (something else there, nothing, or no way to ask) undefined.
  */
-async function completedEarlier(key: string, size: number, crc64: string, deps: EngineDeps, signal: AbortSignal): Promise<UploadResult | undefined> {
-  const stored = await storedObjectOfSize(key, size, deps, signal);
+async function completedEarlier({
+  key,
+  size,
+  crc64,
+  deps,
+  signal,
+}: {
+  key: string;
+  size: number;
+  crc64: string;
+  deps: EngineDeps;
+  signal: AbortSignal;
+}): Promise<UploadResult | undefined> {
+  const stored = await storedObjectOfSize({ key, size, deps, signal });
   if (stored?.crc64 !== crc64) return undefined;
   return { key, etag: stored.etag ?? '', crc64, size };
 }
