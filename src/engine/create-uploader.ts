@@ -6,7 +6,7 @@ import { browserConnectivity } from './connectivity';
 import type { Clock, Connectivity, CredentialsSource, Crc64Hasher, ObjectInfoSource, OssControl, PartTransport } from './contracts';
 import { createCrc64Hasher } from './crc64';
 import { createCredentialsSource, fetchTokenEndpoint } from './credentials';
-import type { EngineSettings } from './engine-deps';
+import type { ResolvedSettings } from './engine-deps';
 import { fingerprintFile } from './fingerprint';
 import { createObjectInfoSource } from './object-info';
 import { createOssControl } from './oss-control';
@@ -58,7 +58,7 @@ export async function createUploader(options: CreateUploaderOptions = {}): Promi
   const writer = createCheckpointWriter(store);
   const credentials = options.credentials ?? createCredentialsSource(options.getCredentials ?? fetchTokenEndpoint(), clock);
   const control = options.control ?? createOssControl();
-  const settings: EngineSettings = {
+  const settings: ResolvedSettings = {
     partSize: options.partSize ?? DEFAULT_PART_SIZE,
     retryDelays: options.retry?.delays ?? DEFAULT_RETRY_DELAYS,
     stallTimeoutMs: options.retry?.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,

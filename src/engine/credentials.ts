@@ -97,7 +97,7 @@ export function fetchTokenEndpoint(url = '/api/sts', init: RequestInit = {}): Ge
       if (isAbortError(err)) throw err;
       throw new EngineError(`Token endpoint unreachable: ${String((err as Error | undefined)?.message ?? err)}`, { status: 0 }, { cause: err });
     }
-    if (!response.ok) throw await tokenEndpointError(response);
+    if (!response.ok) throw await errorFromTokenAnswer(response);
     let body: unknown;
     try {
       body = await response.json();
@@ -131,7 +131,8 @@ function withAbsoluteObjectInfoUrl(body: Credentials, tokenUrl: string): Credent
   return { ...rest, ...(info ? { objectInfoUrl: info } : {}), ...(uploads ? { uploadsUrl: uploads } : {}) };
 }
 
-async function tokenEndpointError(response: Response): Promise<EngineError> {
+/** The EngineError for a token endpoint's non-2xx answer: its status, error code and Retry-After. */
+async function errorFromTokenAnswer(response: Response): Promise<EngineError> {
   let code: string | undefined;
   let message = `Token endpoint answered ${response.status}`;
   try {

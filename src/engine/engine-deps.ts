@@ -7,7 +7,7 @@ import type { UploadRecordsSource } from './upload-records';
 import type { CheckpointStore } from './types';
 
 /** Options resolved to their defaults once, at the uploader. */
-export interface EngineSettings {
+export interface ResolvedSettings {
   partSize: number;
   retryDelays: readonly number[];
   stallTimeoutMs: number;
@@ -36,7 +36,7 @@ export interface EngineDeps {
   fingerprint: (file: File) => Promise<string>;
   /** The token endpoint's upload records (confirm after a failed callback). */
   records: UploadRecordsSource;
-  settings: EngineSettings;
+  settings: ResolvedSettings;
 }
 
 export function retryContext(deps: EngineDeps, signal: AbortSignal, onFailure?: (err: unknown) => void): RetryContext {

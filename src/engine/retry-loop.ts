@@ -1,7 +1,7 @@
 import type { Clock, Connectivity, CredentialsSource } from './contracts';
 import { EngineError } from './engine-error';
 import { classifyFailure, retryDelay } from './retry-policy';
-import { tokenEndpointError } from './upload-errors';
+import { credentialsUnavailable } from './upload-errors';
 import type { Credentials } from './types';
 
 export interface RetryContext {
@@ -30,7 +30,7 @@ export async function withRetries<T>(attempt: (credentials: Credentials) => Prom
     let used: Credentials | undefined;
     try {
       used = await ctx.credentials.get(ctx.signal).catch((err: unknown) => {
-        throw ctx.signal.aborted ? err : tokenEndpointError(err);
+        throw ctx.signal.aborted ? err : credentialsUnavailable(err);
       });
       return await attempt(used);
     } catch (err) {

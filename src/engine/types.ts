@@ -264,7 +264,10 @@ export interface Upload {
   resume(): void;
   cancel(): Promise<void>;
   retry(): void;
-  /** Resolves with the result, rejects with an UploadError when failed/canceled. */
+  /**
+   * Resolves with the result. Rejects with an UploadError when the upload fails (a retry gives a new
+   * promise), and with a DOMException named AbortError when it is canceled.
+   */
   readonly finished: Promise<UploadResult>;
 }
 

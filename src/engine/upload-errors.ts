@@ -17,7 +17,7 @@ export class UploadError extends Error {
 }
 
 /** Raised when credentials cannot be fetched; keeps the status so transient failures are retried. */
-export function tokenEndpointError(cause: unknown): UploadError {
+export function credentialsUnavailable(cause: unknown): UploadError {
   if (cause instanceof UploadError) return cause;
   const status = (cause as { status?: unknown } | null)?.status;
   // 401/403: the visitor is not signed in or not allowed; retrying cannot help until that changes.
