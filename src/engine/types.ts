@@ -206,7 +206,7 @@ export type UploadNoticeCode =
   /** Parts left on the server by an earlier session did not match this file and were sent again. */
   | 'PARTS_RESENT';
 
-/** A notice with its code; `message` is the same English sentence as in `notices`. */
+/** A notice: its code, and the same in an English sentence (`message`). */
 export interface UploadNotice {
   code: UploadNoticeCode;
   message: string;
@@ -239,10 +239,8 @@ export interface UploadSnapshot {
   /** True when this upload continues a checkpoint from an earlier session. */
   resumed: boolean;
   error: UploadErrorInfo | null;
-  /** Non-fatal notices, e.g. "previous upload expired, started again". */
-  notices: string[];
-  /** The same notices, in the same order, with machine-readable codes. */
-  noticeDetails?: UploadNotice[];
+  /** Non-fatal notices, e.g. "previous upload expired, started again", each with its code. */
+  notices: UploadNotice[];
   /** Present once a resumed upload has parts from an earlier session to check. */
   verification?: ResumeVerification;
   result: UploadResult | null;
@@ -319,16 +317,14 @@ export interface Uploader {
    * UploadError coded PERMISSION_DENIED, FILE_NOT_FOUND or FILE_CHANGED; the unfinished upload then
    * stays listed and selecting the file again still resumes it. IDENTITY_CHANGED: it was started
    * under another identity and cannot be continued here (nothing is sent; it stays listed until
-   * discarded; selecting the file again uploads it as a new file). Optional: engines built before
-   * this existed and test doubles may lack it.
+   * discarded; selecting the file again uploads it as a new file).
    */
-  resumeUnfinished?(id: string): Promise<Upload>;
+  resumeUnfinished(id: string): Promise<Upload>;
   /**
    * Listens to `update`: snapshots of only the uploads that changed, so following many files costs
-   * O(changed) per event. Optional: engines built before this existed and test doubles may lack it;
-   * then listen to `change`.
+   * O(changed) per event.
    */
-  onUpdate?(listener: (changed: UploadSnapshot[]) => void): () => void;
+  onUpdate(listener: (changed: UploadSnapshot[]) => void): () => void;
   /** Whether checkpoints persist across reloads (IndexedDB available). */
   readonly resumable: boolean;
   /** Pauses every upload (checkpoints stay) and stops the hashing workers the uploader started. */

@@ -185,8 +185,7 @@ export class FileUpload implements Upload {
       progress: this.#tracker.snapshot(),
       resumed: this.#recorder.resumed,
       error: this.#error,
-      notices: this.#notices.map((notice) => notice.message),
-      noticeDetails: this.#notices.map((notice) => ({ ...notice })),
+      notices: this.#notices.map((notice) => ({ ...notice })),
       ...this.#verification.snapshotField(),
       result: this.#result,
     };

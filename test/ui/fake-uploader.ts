@@ -177,6 +177,11 @@ export class FakeUploader implements Uploader {
     return this.#listeners.on(event, listener);
   }
 
+  /** Like the engine's; this fake hears of every upload at each change. */
+  onUpdate(listener: (changed: UploadSnapshot[]) => void): () => void {
+    return this.#listeners.on('change', listener);
+  }
+
   emitChange(): void {
     this.#listeners.emit('change', this.added.map((upload) => upload.snapshot()));
   }

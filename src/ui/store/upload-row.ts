@@ -17,7 +17,7 @@ export function rowFromSnapshot(snapshot: UploadSnapshot, expectedResume: boolea
   return {
     ...snapshot,
     progress: { ...snapshot.progress },
-    notices: [...snapshot.notices],
+    notices: snapshot.notices.map((notice) => ({ ...notice })),
     expectedResume,
   };
 }

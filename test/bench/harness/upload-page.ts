@@ -191,7 +191,7 @@ const bench: BenchPage = {
         msToFirstPart: firstPartAt - started,
         resumed: snapshot.resumed,
         bytesAlreadyDone: snapshot.progress.bytesUploaded,
-        notices: snapshot.notices,
+        notices: snapshot.notices.map((notice) => notice.message),
       };
     } finally {
       // Pauses the upload, which aborts the held part; the bench aborts the multipart upload.

@@ -107,7 +107,7 @@ describe('an unfinished upload started under another identity', () => {
     expect(oss.calls.filter((call) => !call.key.startsWith(PREFIX))).toEqual([]);
     expect(oss.partNumbersPut().sort()).toEqual([1, 2, 3, 4]);
     expect(upload.snapshot()).toMatchObject({ resumed: false, error: null });
-    expect(upload.snapshot().noticeDetails).toEqual([
+    expect(upload.snapshot().notices).toEqual([
       { code: 'IDENTITY_CHANGED', message: expect.stringMatching(/another identity/), unfinishedId: checkpoint.id },
     ]);
     expect(await idsIn(store)).toEqual([checkpoint.id]);

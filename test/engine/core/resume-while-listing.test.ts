@@ -100,7 +100,7 @@ describe('resume while listing', () => {
     expect(result.crc64).toBe(await byteSum(file));
     expect(upload.snapshot()).toMatchObject({
       resumed: false,
-      noticeDetails: [{ code: 'UPLOAD_EXPIRED', message: EXPIRED_NOTICE }],
+      notices: [{ code: 'UPLOAD_EXPIRED', message: EXPIRED_NOTICE }],
       state: 'done',
     });
     expect(await store.list()).toEqual([]);
