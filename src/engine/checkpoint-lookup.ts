@@ -1,4 +1,4 @@
-import type { Checkpoint, CheckpointStore } from './types';
+import type { Checkpoint, CheckpointStore } from './contracts';
 
 /**
  * The saved checkpoints at one moment, indexed: by fingerprint (to resume a file) and by name and

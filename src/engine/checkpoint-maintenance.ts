@@ -1,6 +1,6 @@
 import type { EngineDeps } from './engine-deps';
 import { startedUnderAnotherIdentity } from './object-key';
-import type { Checkpoint, UnfinishedUpload } from './types';
+import type { Checkpoint, UnfinishedUpload } from './contracts';
 import { isNoSuchUpload } from './upload-session';
 import { toUploadErrorInfo, UploadError } from './upload-errors';
 

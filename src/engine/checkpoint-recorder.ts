@@ -1,6 +1,5 @@
 import type { CheckpointWriter } from './checkpoint-writer';
-import type { Clock } from './contracts';
-import type { DonePart } from './types';
+import type { Clock, DonePart } from './contracts';
 import { withDoneParts, type Session } from './upload-session';
 
 /** How a session became the upload's (see `CheckpointRecorder.adopt`). */

@@ -1,5 +1,5 @@
 import { createStore, del, get, set, values, type UseStore } from 'idb-keyval';
-import type { Checkpoint, CheckpointStore } from './types';
+import type { Checkpoint, CheckpointStore } from './contracts';
 import { createMemoryCheckpointStore } from './memory-checkpoint-store';
 
 export interface IdbCheckpointStoreOptions {

@@ -1,4 +1,4 @@
-import type { Checkpoint, CheckpointStore } from './types';
+import type { Checkpoint, CheckpointStore } from './contracts';
 
 export interface CheckpointWriter {
   /**

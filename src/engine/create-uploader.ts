@@ -3,7 +3,7 @@ import { createIdbCheckpointStore } from './checkpoint-store';
 import { createCheckpointWriter } from './checkpoint-writer';
 import { systemClock } from './clock';
 import { browserConnectivity } from './connectivity';
-import type { Clock, Connectivity, CredentialsSource, Crc64Hasher, ObjectInfoSource, OssControl, PartTransport } from './contracts';
+import type { CreateUploaderOptions, Crc64Hasher, PageEvents, Uploader } from './contracts';
 import { createCrc64Hasher } from './crc64';
 import { createCredentialsSource, fetchTokenEndpoint } from './credentials';
 import type { ResolvedSettings } from './engine-deps';
@@ -13,37 +13,14 @@ import { createOssControl } from './oss-control';
 import { DEFAULT_PART_SIZE } from './part-plan';
 import { createPartScheduler } from './part-scheduler';
 import { DEFAULT_RETRY_DELAYS, DEFAULT_STALL_TIMEOUT_MS } from './retry-policy';
-import { UploadQueue, type PageEvents } from './uploader';
-import type { Uploader, UploaderOptions } from './types';
+import { UploadQueue } from './uploader';
 import { createXhrTransport } from './xhr-transport';
 import { validateMeta } from './object-headers';
-import { createUploadRecordsSource, type UploadRecordsSource } from './upload-records';
+import { createUploadRecordsSource } from './upload-records';
 
 export const DEFAULT_PARALLEL = 4;
 /** About ten progress events a second: smooth to watch, cheap to render. */
 export const DEFAULT_PROGRESS_INTERVAL_MS = 100;
-
-/** Public options plus the edges, each replaceable (tests, other runtimes). */
-export interface CreateUploaderOptions extends UploaderOptions {
-  control?: OssControl;
-  transport?: PartTransport;
-  /** Takes precedence over `getCredentials`. */
-  credentials?: CredentialsSource;
-  /** Default: the token endpoint's object-info route, when its answer names one. */
-  objectInfo?: ObjectInfoSource;
-  /** Default: the token endpoint's upload records route, when its answer names one. */
-  records?: UploadRecordsSource;
-  /** A hasher given here stays the caller's: `destroy()` stops only the workers of the default one. */
-  hasher?: Crc64Hasher;
-  connectivity?: Connectivity;
-  clock?: Clock;
-  fingerprint?: (file: File) => Promise<string>;
-  /** Where `pagehide` flushes checkpoints; default `globalThis` when it has `addEventListener`. */
-  pageEvents?: PageEvents | null;
-  progressIntervalMs?: number;
-  /** Jitter source for retry delays. */
-  random?: () => number;
-}
 
 /**
  * Builds an uploader with browser defaults: XHR part transport, ali-oss control plane, CRC-64 in

@@ -1,5 +1,4 @@
-import type { Clock, CredentialsSource } from './contracts';
-import type { Credentials, GetCredentials } from './types';
+import type { Clock, Credentials, CredentialsSource, GetCredentials } from './contracts';
 import type { TokenErrorResponse } from '../shared/token-response';
 import { EngineError, isAbortError } from './engine-error';
 import { raceAbort } from './abort';

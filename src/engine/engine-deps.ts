@@ -1,10 +1,8 @@
-import type { Clock, Connectivity, CredentialsSource, Crc64Hasher, ObjectInfoSource, OssControl, PartTransport } from './contracts';
+import type { CheckpointStore, Clock, Connectivity, Crc64Hasher, CredentialsSource, ObjectInfoSource, OssControl, PartTransport, UploadRecordsSource } from './contracts';
 import type { CheckpointWriter } from './checkpoint-writer';
 import type { PartScheduler } from './part-scheduler';
 import type { RetryContext } from './retry-loop';
 import type { ObjectSettings } from './object-headers';
-import type { UploadRecordsSource } from './upload-records';
-import type { CheckpointStore } from './types';
 
 /** Options resolved to their defaults once, at the uploader. */
 export interface ResolvedSettings {

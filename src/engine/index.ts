@@ -1,5 +1,5 @@
 /** The upload engine's public surface: framework-free, usable from Vue, React or plain TS. */
-export { createUploader, DEFAULT_PARALLEL, type CreateUploaderOptions } from './create-uploader';
+export { createUploader, DEFAULT_PARALLEL } from './create-uploader';
 export { fetchTokenEndpoint, createCredentialsSource } from './credentials';
 export { createMemoryCheckpointStore } from './memory-checkpoint-store';
 export { createIdbCheckpointStore } from './checkpoint-store';
@@ -8,6 +8,5 @@ export { DEFAULT_RETRY_DELAYS, DEFAULT_STALL_TIMEOUT_MS } from './retry-policy';
 export { buildObjectKey } from './object-key';
 export { UploadError, toUploadErrorInfo } from './upload-errors';
 export { EngineError, isAbortError } from './engine-error';
-export type { PageEvents } from './uploader';
-export type * from './types';
+/** Every public type: options, snapshots, events, and the edges a caller may replace. */
 export type * from './contracts';

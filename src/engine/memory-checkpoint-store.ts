@@ -1,4 +1,4 @@
-import type { Checkpoint, CheckpointStore } from './types';
+import type { Checkpoint, CheckpointStore } from './contracts';
 
 /**
  * Checkpoints in a Map, for unit tests and as the fallback when IndexedDB is unavailable. Values

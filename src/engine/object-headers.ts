@@ -1,5 +1,5 @@
 import { callbackVarWithFileName } from '../shared/upload-callback';
-import type { Credentials } from './types';
+import type { Credentials } from './contracts';
 
 /** OSS limit on all user metadata (`x-oss-meta-*` names and values) of one object, in bytes. */
 export const MAX_META_BYTES = 8 * 1024;

@@ -1,5 +1,4 @@
-import type { ListedPart, OssControl } from './contracts';
-import type { Credentials } from './types';
+import type { Credentials, ListedPart, OssControl } from './contracts';
 import { EngineError, isAbortError } from './engine-error';
 import { raceAbort, throwIfAborted } from './abort';
 import { nextTask } from './next-task';

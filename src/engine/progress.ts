@@ -1,5 +1,4 @@
-import type { Clock } from './contracts';
-import type { UploadProgress } from './types';
+import type { Clock, UploadProgress } from './contracts';
 
 /** Speed is measured over this much recent history: steady enough to read, quick to follow a change. */
 const SPEED_WINDOW_MS = 5_000;

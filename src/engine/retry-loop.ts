@@ -1,8 +1,7 @@
-import type { Clock, Connectivity, CredentialsSource } from './contracts';
+import type { Clock, Connectivity, Credentials, CredentialsSource } from './contracts';
 import { EngineError } from './engine-error';
 import { classifyFailure, retryDelay } from './retry-policy';
 import { credentialsUnavailable } from './upload-errors';
-import type { Credentials } from './types';
 
 export interface RetryContext {
   credentials: CredentialsSource;

@@ -1,5 +1,5 @@
 import { CREDENTIAL_ERROR_CODES, EngineError } from './engine-error';
-import type { UploadErrorCode, UploadErrorInfo } from './types';
+import type { UploadErrorCode, UploadErrorInfo } from './contracts';
 
 /** The error an upload fails (or `finished` rejects) with; `info` is ready to show. */
 export class UploadError extends Error {

@@ -1,16 +1,7 @@
 import type { UploadCallbackAnswer, UploadRecord } from '../shared/token-response';
 import { isAbortError } from './engine-error';
-import type { Credentials } from './types';
+import type { Credentials, UploadRecordsSource } from './contracts';
 
-/** The token endpoint's upload records (`Credentials.uploadsUrl`). */
-export interface UploadRecordsSource {
-  /**
-   * `POST <uploadsUrl>/confirm`: records an upload OSS stored without a callback getting through
-   * (203 CallbackFailed, or a token without `callback`). The record, or undefined when there is no
-   * such route or it failed: the upload is stored either way.
-   */
-  confirm(p: { credentials: Credentials; key: string; name: string; signal?: AbortSignal }): Promise<UploadRecord | undefined>;
-}
 
 export function createUploadRecordsSource(fetchImpl: typeof fetch = (...args) => fetch(...args)): UploadRecordsSource {
   return {

@@ -9,7 +9,7 @@ import { confirmSaved, locateSession, reconcileSession, type FileToSend, type Se
 import { completeSession, sendRemainingParts, type ObjectTarget, type PartHooks, type Resend } from './upload-transfer';
 import { UploadError } from './upload-errors';
 import type { VerificationCounter } from './verification-counter';
-import type { UploadNotice, UploadResult, UploadState } from './types';
+import type { UploadNotice, UploadResult, UploadState } from './contracts';
 
 export const NOT_RESUMABLE_NOTICE = 'This browser does not keep upload progress, so after a reload this file starts again.';
 

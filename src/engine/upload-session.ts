@@ -1,5 +1,5 @@
 import { checkpointLookupOf, type CheckpointIndex } from './checkpoint-lookup';
-import type { ListedPart, PartPlan } from './contracts';
+import type { Checkpoint, Credentials, DonePart, ListedPart, PartPlan, UploadNotice } from './contracts';
 import { EngineError } from './engine-error';
 import { randomId, retryContext, type EngineDeps } from './engine-deps';
 import { buildObjectKey, startedUnderAnotherIdentity } from './object-key';
@@ -7,7 +7,6 @@ import { isKeyOrNumbered, MAX_NUMBERED_KEYS, numberedKey, overwriteHeaders, stor
 import { partLength, planParts } from './part-plan';
 import { withRetries } from './retry-loop';
 import { identityChanged } from './upload-errors';
-import type { Checkpoint, Credentials, DonePart, UploadNotice } from './types';
 
 /** What an upload knows about its object on the server. */
 export interface Session {

@@ -1,4 +1,4 @@
-import type { UploadState } from './types';
+import type { UploadState } from './contracts';
 
 /**
  * Every legal move of the upload state machine; anything else is a bug and throws.

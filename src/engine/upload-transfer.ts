@@ -1,5 +1,5 @@
 import type { AsyncQueue } from './async-queue';
-import type { PlannedPart } from './contracts';
+import type { Credentials, DonePart, PlannedPart, UploadResult } from './contracts';
 import { retryContext, type EngineDeps } from './engine-deps';
 import { nextTask } from './next-task';
 import { partLength } from './part-plan';
@@ -11,7 +11,6 @@ import { EngineError } from './engine-error';
 import { callbackHeaders, MAX_NUMBERED_KEYS, numberedKey, overwriteHeaders, storedObjectHeaders, type ObjectSettings } from './object-headers';
 import { recordOf } from './upload-records';
 import type { UploadRecord } from '../shared/token-response';
-import type { Credentials, DonePart, UploadResult } from './types';
 
 /** What the upload tells OSS besides the bytes: the original file name and the object settings. */
 export interface ObjectTarget {

@@ -11,7 +11,7 @@ import type { ObjectTarget } from './upload-transfer';
 import { validateMeta, type ObjectSettings } from './object-headers';
 import { toUploadErrorInfo, UploadError } from './upload-errors';
 import { VerificationCounter } from './verification-counter';
-import type { AddOptions, Checkpoint, Upload, UploadErrorInfo, UploadEvents, UploadNotice, UploadResult, UploadSnapshot, UploadState } from './types';
+import type { AddOptions, Checkpoint, Upload, UploadErrorInfo, UploadEvents, UploadNotice, UploadResult, UploadSnapshot, UploadState } from './contracts';
 
 export { NOT_RESUMABLE_NOTICE } from './upload-run';
 

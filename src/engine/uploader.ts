@@ -6,13 +6,7 @@ import { fileChangedSinceUpload, fileNotFound, openFileFromHandle } from './file
 import { startedUnderAnotherIdentity } from './object-key';
 import { FileUpload, keyNameOf } from './upload';
 import { identityChanged } from './upload-errors';
-import type { AddOptions, Checkpoint, UnfinishedUpload, Upload, Uploader, UploaderEvents, UploadSnapshot } from './types';
-
-/** Where `pagehide` is heard; `globalThis` in a browser. */
-export interface PageEvents {
-  addEventListener(type: 'pagehide', listener: () => void): void;
-  removeEventListener(type: 'pagehide', listener: () => void): void;
-}
+import type { AddOptions, Checkpoint, PageEvents, UnfinishedUpload, Upload, Uploader, UploaderEvents, UploadSnapshot } from './contracts';
 
 /** What the queue attaches to and owns besides its uploads. */
 export interface QueueEnvironment {

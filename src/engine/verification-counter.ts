@@ -1,4 +1,4 @@
-import type { ResumeVerification, UploadNotice } from './types';
+import type { ResumeVerification, UploadNotice } from './contracts';
 
 /**
  * Counts the checks of reused parts for the snapshot, and words the notice when some were sent

@@ -1,4 +1,4 @@
-import type { UploadNotice, UploadNoticeCode, UploadSnapshot } from '../engine/types';
+import type { UploadNotice, UploadNoticeCode, UploadSnapshot } from '../engine/contracts';
 import type { UploaderComposer } from './i18n';
 
 /** Message key per notice code. A code added to the engine later is shown as the engine wrote it. */

@@ -13,7 +13,7 @@ import type {
   UploaderEvents,
   UploadResult,
   UploadSnapshot,
-} from '../../src/engine/types';
+} from '../../src/engine/contracts';
 
 type Listener = (...args: never[]) => void;
 

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { flushPromises } from '@vue/test-utils';
 import { nextTick } from 'vue';
-import type { UploadNotice } from '../../src/engine/types';
+import type { UploadNotice } from '../../src/engine/contracts';
 import { FakeUploader, fileOf, unfinishedUpload } from './fake-uploader';
 import { firstFileInput, mountUploader, pickFiles, unmountAll } from './mount-uploader';
 

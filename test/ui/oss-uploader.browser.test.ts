@@ -3,7 +3,7 @@ import { flushPromises } from '@vue/test-utils';
 import { h, nextTick } from 'vue';
 import type { RowAction } from '../../src/ui/components/UploadRow.vue';
 import type { UploadRow as UploadRowData } from '../../src/ui/store/upload-row';
-import type { UploadState } from '../../src/engine/types';
+import type { UploadState } from '../../src/engine/contracts';
 import { FakeUploader, fileOf, unfinishedUpload } from './fake-uploader';
 import { firstFileInput, mountUploader, pickFiles, unmountAll } from './mount-uploader';
 

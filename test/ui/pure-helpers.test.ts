@@ -3,7 +3,7 @@ import { dueAnnouncements, type AnnouncedMilestones } from '../../src/ui/composa
 import { applyFileRules } from '../../src/ui/files/file-rules';
 import { formatAge, formatBytes, formatDuration, formatPercent } from '../../src/ui/format';
 import { EXPIRED_NOTICE } from '../../src/engine/upload-session';
-import type { UploadNotice, UploadNoticeCode } from '../../src/engine/types';
+import type { UploadNotice, UploadNoticeCode } from '../../src/engine/contracts';
 import { createUploaderI18n, pickLocale } from '../../src/ui/i18n';
 import { translateNotice, translateNotices } from '../../src/ui/notices';
 import { checkingParts, pendingRow, type UploadRow } from '../../src/ui/store/upload-row';

@@ -1,4 +1,4 @@
-import type { UploadSnapshot, UploadState } from '../../engine/types';
+import type { UploadSnapshot, UploadState } from '../../engine/contracts';
 import { relativePathOf } from '../files/relative-path';
 
 /** `pending`: picked while `autoStart` is off (or before the engine is ready); not yet given to the engine. */

@@ -8,7 +8,7 @@ import type {
   Uploader,
   UploadResult,
   UploadSnapshot,
-} from '../../engine/types';
+} from '../../engine/contracts';
 import { relativePathOf } from '../files/relative-path';
 import { handleOf } from '../files/file-handles';
 import { pendingRow, rowFromSnapshot, type UploadRow } from './upload-row';

@@ -6,12 +6,25 @@
  * part ETags are the real quoted upper-case MD5, as OSS gives them.
  */
 import { createHash } from 'node:crypto';
-import type { BlobDigest, Clock, Connectivity, CredentialsSource, Crc64Hasher, ListedPart, ObjectInfoSource, OssControl, PartTransport } from '../../../src/engine/contracts';
+import type {
+  BlobDigest,
+  Checkpoint,
+  CheckpointStore,
+  Clock,
+  Connectivity,
+  Crc64Hasher,
+  CreateUploaderOptions,
+  Credentials,
+  CredentialsSource,
+  ListedPart,
+  ObjectInfoSource,
+  OssControl,
+  PartTransport,
+  UploadRecordsSource,
+} from '../../../src/engine/contracts';
 import { EngineError } from '../../../src/engine/engine-error';
-import type { Checkpoint, CheckpointStore, Credentials } from '../../../src/engine/types';
 import { createMemoryCheckpointStore } from '../../../src/engine/memory-checkpoint-store';
-import { createUploader, type CreateUploaderOptions } from '../../../src/engine/create-uploader';
-import type { UploadRecordsSource } from '../../../src/engine/upload-records';
+import { createUploader } from '../../../src/engine/create-uploader';
 import type { UploadRecord } from '../../../src/shared/token-response';
 import { decodeFileName } from '../../../src/shared/upload-callback';
 import type { UploadQueue } from '../../../src/engine/uploader';

@@ -6,9 +6,8 @@
  * another file, sends nothing for it, and keeps it (that identity may come back) until discarded.
  */
 import { describe, expect, it } from 'vitest';
-import type { CredentialsSource } from '../../../src/engine/contracts';
+import type { Checkpoint, Credentials, CredentialsSource } from '../../../src/engine/contracts';
 import { EngineError } from '../../../src/engine/engine-error';
-import type { Checkpoint, Credentials } from '../../../src/engine/types';
 import { UploadError } from '../../../src/engine/upload-errors';
 import { createRig, FakeCredentials, FakeOss, KiB, makeFile, persistentMemoryStore, PREFIX } from './fakes';
 import { leaveUnfinished } from './unfinished';

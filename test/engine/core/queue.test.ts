@@ -1,7 +1,6 @@
 import { afterEach, describe, it, expect, vi } from 'vitest';
 import { EngineError } from '../../../src/engine/engine-error';
-import type { Upload, UploadSnapshot } from '../../../src/engine/types';
-import type { PageEvents } from '../../../src/engine/uploader';
+import type { PageEvents, Upload, UploadSnapshot } from '../../../src/engine/contracts';
 import { createRig, Gate, KiB, makeFile, settle } from './fakes';
 import { InProcessWorker } from '../support/in-process-worker';
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { UploadError } from '../../../src/engine/upload-errors';
-import type { Checkpoint } from '../../../src/engine/types';
+import type { Checkpoint } from '../../../src/engine/contracts';
 import { byteSum, createRig, Gate, KiB, makeFile, PREFIX } from './fakes';
 import { leaveUnfinished } from './unfinished';
 

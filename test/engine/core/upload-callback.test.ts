@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { attachmentDisposition, numberedKey, validateMeta } from '../../../src/engine/object-headers';
 import { callbackVarWithFileName } from '../../../src/shared/upload-callback';
-import type { Credentials } from '../../../src/engine/types';
+import type { Credentials } from '../../../src/engine/contracts';
 import { byteSum, createRig, KiB, makeFile, PREFIX } from './fakes';
 import { leaveUnfinished } from './unfinished';
 
