@@ -1,8 +1,8 @@
 import type { CheckpointStore, Clock, Connectivity, Crc64Hasher, CredentialsSource, ObjectInfoSource, OssControl, PartTransport, UploadRecordsSource } from './contracts';
-import type { CheckpointWriter } from './checkpoint-writer';
-import type { PartScheduler } from './part-scheduler';
-import type { RetryContext } from './retry-loop';
-import type { ObjectSettings } from './object-headers';
+import type { CheckpointWriter } from './checkpoints/checkpoint-writer';
+import type { PartScheduler } from './transfer/part-scheduler';
+import type { RetryContext } from './transfer/retry-loop';
+import type { ObjectSettings } from './oss/object-headers';
 
 /** Options resolved to their defaults once, at the uploader. */
 export interface ResolvedSettings {

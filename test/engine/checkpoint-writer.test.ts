@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createCheckpointWriter } from '../../src/engine/checkpoint-writer';
-import { createMemoryCheckpointStore } from '../../src/engine/memory-checkpoint-store';
+import { createCheckpointWriter } from '../../src/engine/checkpoints/checkpoint-writer';
+import { createMemoryCheckpointStore } from '../../src/engine/checkpoints/memory-checkpoint-store';
 import type { Checkpoint, CheckpointStore } from '../../src/engine/contracts';
 import { deferred, makeCheckpoint } from './fixtures';
 

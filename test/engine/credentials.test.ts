@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { createCredentialsSource, fetchTokenEndpoint, parseRetryAfter } from '../../src/engine/credentials';
-import { EngineError } from '../../src/engine/engine-error';
+import { createCredentialsSource, fetchTokenEndpoint, parseRetryAfter } from '../../src/engine/credentials/credentials';
+import { EngineError } from '../../src/engine/errors/engine-error';
 import type { Credentials, GetCredentials } from '../../src/engine/contracts';
 import { deferred, makeCredentials, manualClock } from './fixtures';
 

@@ -16,7 +16,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/browsers';
 import { startLocalOss, type LocalOss } from '../../src/server/local-oss';
 import type { TokenResponse } from '../../src/shared/token-response';
-import { sampleRanges } from '../../src/engine/fingerprint';
+import { sampleRanges } from '../../src/engine/resume/fingerprint';
 import type { Core, Patch } from './core-harness/core-harness';
 import { assumeLocalRole } from '../support/local-sts';
 import { startHarnessServer, type HarnessServer } from '../support/harness-server';

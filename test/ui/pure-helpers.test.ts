@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { dueAnnouncements, type AnnouncedMilestones } from '../../src/ui/composables/announcements';
 import { applyFileRules } from '../../src/ui/files/file-rules';
 import { formatAge, formatBytes, formatDuration, formatPercent } from '../../src/ui/format';
-import { EXPIRED_NOTICE } from '../../src/engine/upload-session';
+import { EXPIRED_NOTICE } from '../../src/engine/resume/upload-session';
 import type { UploadNotice, UploadNoticeCode } from '../../src/engine/contracts';
 import { createUploaderI18n, pickLocale } from '../../src/ui/i18n';
 import { translateNotice, translateNotices } from '../../src/ui/notices';

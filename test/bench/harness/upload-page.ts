@@ -7,9 +7,9 @@ import type OSS from 'ali-oss';
 import { createUploader, createIdbCheckpointStore, createMemoryCheckpointStore, buildObjectKey } from '../../../src/engine';
 import type { Checkpoint, DonePart, PartTransport, UploadSnapshot } from '../../../src/engine';
 import type { TokenResponse } from '../../../src/shared/token-response';
-import { createCrc64Hasher } from '../../../src/engine/crc64';
+import { createCrc64Hasher } from '../../../src/engine/integrity/crc64';
 import { slowHashCount, trace, tracedHasher, tracedTransport, traceLines, traceUpload } from './trace';
-import { fingerprintFile } from '../../../src/engine/fingerprint';
+import { fingerprintFile } from '../../../src/engine/resume/fingerprint';
 import { trustingServerCrc } from './server-crc';
 import { resumeToFinish, type ResumeRun } from './resume-run';
 

@@ -4,8 +4,8 @@
  * process through the exposed `assumeRole` function.
  */
 import { createIdbCheckpointStore, createUploader, type Credentials, type OssControl, type PartTransport, type Upload, type Uploader } from '../../../src/engine/index';
-import { createOssControl } from '../../../src/engine/oss-control';
-import { createXhrTransport } from '../../../src/engine/xhr-transport';
+import { createOssControl } from '../../../src/engine/oss/oss-control';
+import { createXhrTransport } from '../../../src/engine/transfer/xhr-transport';
 
 /** Holds every part numbered above `holdAbove` until `release()`, so a test can act mid-upload. */
 export interface HeldTransport extends PartTransport {

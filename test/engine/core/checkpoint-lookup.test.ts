@@ -5,8 +5,8 @@
  */
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createIdbCheckpointStore } from '../../../src/engine/checkpoint-store';
-import { indexCheckpoints } from '../../../src/engine/checkpoint-lookup';
+import { createIdbCheckpointStore } from '../../../src/engine/checkpoints/idb-checkpoint-store';
+import { indexCheckpoints } from '../../../src/engine/resume/checkpoint-lookup';
 import { makeCheckpoint } from '../fixtures';
 import { createRig, fingerprintOf, KiB, makeFile } from './fakes';
 

@@ -22,12 +22,12 @@ import type {
   PartTransport,
   UploadRecordsSource,
 } from '../../../src/engine/contracts';
-import { EngineError } from '../../../src/engine/engine-error';
-import { createMemoryCheckpointStore } from '../../../src/engine/memory-checkpoint-store';
+import { EngineError } from '../../../src/engine/errors/engine-error';
+import { createMemoryCheckpointStore } from '../../../src/engine/checkpoints/memory-checkpoint-store';
 import { createUploader } from '../../../src/engine/create-uploader';
 import type { UploadRecord } from '../../../src/shared/token-response';
 import { decodeFileName } from '../../../src/shared/upload-callback';
-import type { UploadQueue } from '../../../src/engine/uploader';
+import type { UploadQueue } from '../../../src/engine/core/upload-queue';
 
 export const PREFIX = 'users/42/';
 export const KiB = 1024;

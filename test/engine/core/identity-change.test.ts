@@ -7,8 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Checkpoint, Credentials, CredentialsSource } from '../../../src/engine/contracts';
-import { EngineError } from '../../../src/engine/engine-error';
-import { UploadError } from '../../../src/engine/upload-errors';
+import { EngineError } from '../../../src/engine/errors/engine-error';
+import { UploadError } from '../../../src/engine/errors/upload-errors';
 import { createRig, FakeCredentials, FakeOss, KiB, makeFile, persistentMemoryStore, PREFIX } from './fakes';
 import { leaveUnfinished } from './unfinished';
 

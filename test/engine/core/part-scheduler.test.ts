@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { createPartScheduler, type Release } from '../../../src/engine/part-scheduler';
+import { createPartScheduler, type Release } from '../../../src/engine/transfer/part-scheduler';
 import { settle } from './fakes';
 
 describe('createPartScheduler', () => {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { EngineError, isAbortError } from '../../../src/engine/engine-error';
-import { raceAbort } from '../../../src/engine/abort';
+import { EngineError, isAbortError } from '../../../src/engine/errors/engine-error';
+import { raceAbort } from '../../../src/engine/support/abort';
 import { createRig, type FakeOss, Gate, KiB, makeFile, settle } from './fakes';
 
 describe('pause and resume', () => {

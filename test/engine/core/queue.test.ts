@@ -1,5 +1,5 @@
 import { afterEach, describe, it, expect, vi } from 'vitest';
-import { EngineError } from '../../../src/engine/engine-error';
+import { EngineError } from '../../../src/engine/errors/engine-error';
 import type { PageEvents, Upload, UploadSnapshot } from '../../../src/engine/contracts';
 import { createRig, Gate, KiB, makeFile, settle } from './fakes';
 import { InProcessWorker } from '../support/in-process-worker';

@@ -3,7 +3,7 @@
  * without a file dialog, and every way it can fail leaves the unfinished upload listed.
  */
 import { describe, expect, it } from 'vitest';
-import { UploadError } from '../../../src/engine/upload-errors';
+import { UploadError } from '../../../src/engine/errors/upload-errors';
 import type { Checkpoint } from '../../../src/engine/contracts';
 import { byteSum, createRig, Gate, KiB, makeFile, PREFIX } from './fakes';
 import { leaveUnfinished } from './unfinished';

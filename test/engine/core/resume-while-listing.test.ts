@@ -5,7 +5,7 @@
  * whatever was sent for it stops and the file starts over as a new upload.
  */
 import { describe, expect, it } from 'vitest';
-import { EXPIRED_NOTICE } from '../../../src/engine/upload-session';
+import { EXPIRED_NOTICE } from '../../../src/engine/resume/upload-session';
 import { byteSum, createRig, Gate, KiB, makeFile, settle, type FakeCall, type FakeOss } from './fakes';
 import { leaveUnfinished } from './unfinished';
 

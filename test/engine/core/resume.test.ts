@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { EngineError } from '../../../src/engine/engine-error';
-import { EXPIRED_NOTICE, FILE_CHANGED_NOTICE } from '../../../src/engine/upload-session';
-import { NOT_RESUMABLE_NOTICE } from '../../../src/engine/upload';
-import { createMemoryCheckpointStore } from '../../../src/engine/memory-checkpoint-store';
+import { EngineError } from '../../../src/engine/errors/engine-error';
+import { EXPIRED_NOTICE, FILE_CHANGED_NOTICE } from '../../../src/engine/resume/upload-session';
+import { NOT_RESUMABLE_NOTICE } from '../../../src/engine/core/file-upload';
+import { createMemoryCheckpointStore } from '../../../src/engine/checkpoints/memory-checkpoint-store';
 import { byteSum, createRig, FakeOss, KiB, makeFile, persistentMemoryStore, PREFIX, settle } from './fakes';
 import { DAY, leaveUnfinished } from './unfinished';
 

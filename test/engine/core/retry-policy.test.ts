@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { EngineError } from '../../../src/engine/engine-error';
-import { classifyFailure, DEFAULT_RETRY_DELAYS, retryDelay } from '../../../src/engine/retry-policy';
-import { credentialsUnavailable, UploadError } from '../../../src/engine/upload-errors';
+import { EngineError } from '../../../src/engine/errors/engine-error';
+import { classifyFailure, DEFAULT_RETRY_DELAYS, retryDelay } from '../../../src/engine/transfer/retry-policy';
+import { credentialsUnavailable, UploadError } from '../../../src/engine/errors/upload-errors';
 
 const status = (s: number, ossCode?: string): EngineError => new EngineError('x', { status: s, ...(ossCode ? { ossCode } : {}) });
 

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { EngineError } from '../../../src/engine/engine-error';
-import { MAX_OBJECT_SIZE } from '../../../src/engine/part-plan';
-import { UploadError } from '../../../src/engine/upload-errors';
+import { EngineError } from '../../../src/engine/errors/engine-error';
+import { MAX_OBJECT_SIZE } from '../../../src/engine/transfer/part-plan';
+import { UploadError } from '../../../src/engine/errors/upload-errors';
 import type { UploadState } from '../../../src/engine/contracts';
 import { byteSum, createRig, Gate, KiB, makeFile, PREFIX, settle } from './fakes';
 

@@ -4,7 +4,7 @@
  * object's CRC is compared with one computed from the local bytes only.
  */
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../../../src/engine/engine-error';
+import { EngineError } from '../../../src/engine/errors/engine-error';
 import { Gate, byteSum, createRig, KiB, makeFile, PREFIX, settle } from './fakes';
 import { leaveUnfinished, PART } from './unfinished';
 
