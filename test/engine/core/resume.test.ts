@@ -231,9 +231,10 @@ describe('unfinished uploads', () => {
     const now = 1_800_000_000_000;
     const stale = await leaveUnfinished(makeFile(350 * KiB, 'old.bin'), { server: [1], checkpoint: [1], oss, store, updatedAt: now - 8 * DAY });
     const fresh = await leaveUnfinished(makeFile(350 * KiB, 'new.bin'), { server: [1], checkpoint: [1], oss, store, updatedAt: now - DAY });
+    const aborted = oss.answered('abort');
     const { uploader } = await createRig({ oss, storage: store });
     expect((await uploader.listUnfinished()).map((u) => u.id)).toEqual([fresh.checkpoint.id]);
-    await settle();
+    await aborted;
     expect(oss.count('abort', { uploadId: stale.checkpoint.uploadId })).toBe(1);
     expect(oss.count('abort', { uploadId: fresh.checkpoint.uploadId })).toBe(0);
   });

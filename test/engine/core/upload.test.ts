@@ -292,7 +292,7 @@ describe('retries', () => {
       }
     });
     const upload = uploader.add(makeFile(10 * KiB));
-    await settle();
+    await connectivity.waitingForOnline();
     expect(upload.snapshot().state).toBe('uploading');
     expect(oss.count('put')).toBe(1);
     connectivity.setOnline();

@@ -113,8 +113,9 @@ describe('verified resume', () => {
     const { uploader, hasher } = await createRig({ oss, storage: store });
     const gate = new Gate();
     hasher.beforeDigest = (_blob, signal) => gate.wait(signal);
+    const missingSent = oss.nextCall('put', {}, 2);
     const upload = uploader.add(file);
-    await settle();
+    await Promise.all([gate.reached(1), missingSent]);
     expect(oss.partNumbersPut().sort()).toEqual([3, 4]);
     expect(oss.count('complete')).toBe(0);
     expect(upload.snapshot()).toMatchObject({ state: 'uploading', verification: { partsToCheck: 2, partsChecked: 0 } });
@@ -126,11 +127,12 @@ describe('verified resume', () => {
   it('goes on checking after a pause without counting a part twice', async () => {
     const file = makeFile(350 * KiB);
     const { oss, store } = await leaveUnfinished(file, { server: [1, 2], checkpoint: [1, 2] });
-    const { uploader, hasher } = await createRig({ oss, storage: store });
+    const { uploader, hasher, nextWrite } = await createRig({ oss, storage: store });
     const gate = new Gate();
     hasher.beforeDigest = (_blob, signal) => gate.wait(signal);
+    const missingSent = nextWrite((c) => [3, 4].every((n) => c.doneParts.some((p) => p.number === n)));
     const upload = uploader.add(file);
-    await settle();
+    await Promise.all([gate.reached(1), missingSent]);
     upload.pause();
     gate.open();
     upload.resume();
