@@ -14,6 +14,8 @@ export type GetCredentials = (opts: { signal?: AbortSignal }) => Promise<Credent
 
 export type UploadState =
   | 'queued'
+  /** The same file is being uploaded by another tab (or upload) of this browser; it starts when that one stops. */
+  | 'elsewhere'
   | 'preparing'
   | 'uploading'
   | 'paused'
@@ -476,6 +478,18 @@ export interface UploadRecordsSource {
   confirm(p: { credentials: Credentials; key: string; name: string; signal?: AbortSignal }): Promise<UploadRecord | undefined>;
 }
 
+/**
+ * Keeps one tab of a browser uploading a given file at a time (default: Web Locks, see
+ * `createUploadLocks`). A lock is named after the file's fingerprint.
+ */
+export interface UploadLocks {
+  /**
+   * Resolves with the lock's release once it is held: at once when free, else after `onWait` is
+   * called and whoever holds it lets go. Rejects when `signal` aborts first.
+   */
+  acquire(name: string, opts: { signal: AbortSignal; onWait?: () => void }): Promise<() => void>;
+}
+
 /** Where `pagehide` is heard; `globalThis` in a browser. */
 export interface PageEvents {
   addEventListener(type: 'pagehide', listener: () => void): void;
@@ -497,6 +511,11 @@ export interface CreateUploaderOptions extends UploaderOptions {
   connectivity?: Connectivity;
   clock?: Clock;
   fingerprint?: (file: File) => Promise<string>;
+  /**
+   * Keeps two tabs from uploading the same file at once; default Web Locks (`createUploadLocks`).
+   * `null`: no such guard.
+   */
+  locks?: UploadLocks | null;
   /** Where `pagehide` flushes checkpoints; default `globalThis` when it has `addEventListener`. */
   pageEvents?: PageEvents | null;
   progressIntervalMs?: number;

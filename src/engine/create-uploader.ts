@@ -17,6 +17,7 @@ import { UploadQueue } from './core/upload-queue';
 import { createXhrTransport } from './transfer/xhr-transport';
 import { validateMeta } from './oss/object-headers';
 import { createUploadRecordsSource } from './oss/upload-records';
+import { createUploadLocks } from './locks/upload-locks';
 
 export const DEFAULT_PARALLEL = 4;
 /** About ten progress events a second: smooth to watch, cheap to render. */
@@ -65,6 +66,7 @@ export async function createUploader(options: CreateUploaderOptions = {}): Promi
     store,
     writer,
     fingerprint: options.fingerprint ?? fingerprintFile,
+    locks: options.locks === undefined ? createUploadLocks() : options.locks,
     records: options.records ?? createUploadRecordsSource(),
     settings,
   };

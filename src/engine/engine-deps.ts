@@ -1,4 +1,4 @@
-import type { CheckpointStore, Clock, Connectivity, Crc64Hasher, CredentialsSource, ObjectInfoSource, OssControl, PartTransport, UploadRecordsSource } from './contracts';
+import type { CheckpointStore, Clock, Connectivity, Crc64Hasher, CredentialsSource, ObjectInfoSource, OssControl, PartTransport, UploadRecordsSource, UploadLocks } from './contracts';
 import type { CheckpointWriter } from './checkpoints/checkpoint-writer';
 import type { PartScheduler } from './transfer/part-scheduler';
 import type { RetryContext } from './transfer/retry-loop';
@@ -32,6 +32,8 @@ export interface EngineDeps {
   store: CheckpointStore;
   writer: CheckpointWriter;
   fingerprint: (file: File) => Promise<string>;
+  /** Keeps two tabs from uploading the same file at once; null: no such guard. */
+  locks: UploadLocks | null;
   /** The token endpoint's upload records (confirm after a failed callback). */
   records: UploadRecordsSource;
   settings: ResolvedSettings;

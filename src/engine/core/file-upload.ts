@@ -108,7 +108,17 @@ export class FileUpload implements Upload {
     // A reopened file has no folder path of its own; the unfinished upload remembers it.
     const relativePath = relativePathOf(init.file) ?? init.target?.relativePath;
     const { handle } = init.options;
+    let fingerprint: Promise<string> | undefined;
+    const fingerprintOnce = (): Promise<string> => {
+      if (fingerprint) return fingerprint;
+      const computed = init.deps.fingerprint(init.file);
+      fingerprint = computed;
+      // A file that could not be read is read again by the next run.
+      computed.catch(() => (fingerprint = undefined));
+      return computed;
+    };
     this.#input = {
+      fingerprint: fingerprintOnce,
       file: init.file,
       keyName: init.target ? (init.target.relativePath ?? init.target.name) : keyNameOf(init.file, init.options),
       ...(relativePath ? { relativePath } : {}),

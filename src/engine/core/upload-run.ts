@@ -5,8 +5,10 @@ import type { CheckpointRecorder } from '../checkpoints/checkpoint-recorder';
 import type { EngineDeps } from '../engine-deps';
 import type { ProgressTracker } from './progress';
 import { verifyReusedParts } from '../resume/resume-verification';
-import { confirmSaved, locateSession, reconcileSession, type FileToSend, type Session, type SessionOutcome } from '../resume/upload-session';
-import { completeSession, sendRemainingParts, type ObjectTarget, type PartHooks, type Resend } from '../transfer/upload-transfer';
+import { confirmSaved, locateSession, reconcileSession, storedObjectOfSize, type FileToSend, type Session, type SessionOutcome } from '../resume/upload-session';
+import { completeSession, sendRemainingParts, storedResultOf, type ObjectTarget, type PartHooks, type Resend } from '../transfer/upload-transfer';
+import { buildObjectKey } from '../oss/object-key';
+import { partLength, planParts } from '../transfer/part-plan';
 import { UploadError } from '../errors/upload-errors';
 import type { VerificationCounter } from './verification-counter';
 import type { UploadNotice, UploadResult, UploadState } from '../contracts';
@@ -79,17 +81,72 @@ export class UploadRun {
    */
   async execute(checkpoints?: Promise<CheckpointIndex>): Promise<UploadResult> {
     const { recorder } = this.#ctx;
-    const { listing } = recorder.confirmed ? { listing: undefined } : await this.#prepare(checkpoints);
-    this.#session = recorder.session as Session | null;
-    if (!this.#session) throw new Error('Upload prepared without a session');
-    this.#advance('uploading');
-    await this.#transfer(listing);
-    this.#advance('completing');
-    const session = this.#session;
-    const result = await this.#complete(session);
-    await recorder.finish(session);
-    this.signal.throwIfAborted();
-    return result;
+    const lock = await this.#takeLock();
+    try {
+      if (lock?.doneElsewhere) return lock.doneElsewhere;
+      const { listing } = recorder.confirmed ? { listing: undefined } : await this.#prepare(checkpoints);
+      this.#session = recorder.session as Session | null;
+      if (!this.#session) throw new Error('Upload prepared without a session');
+      this.#advance('uploading');
+      await this.#transfer(listing);
+      this.#advance('completing');
+      const session = this.#session;
+      const result = await this.#complete(session);
+      await recorder.finish(session);
+      this.signal.throwIfAborted();
+      return result;
+    } finally {
+      lock?.release();
+    }
+  }
+
+  /**
+   * A file sent in parts is uploaded by one tab of the browser at a time (`UploadLocks`, named after
+   * its fingerprint): while another holds it, the upload is `elsewhere`. Once it lets go, what the
+   * server has is checked again: the other tab may have finished this very file (then nothing is
+   * sent: the stored object is the result) or left it unfinished (then its checkpoint is resumed).
+   */
+  async #takeLock(): Promise<{ release: () => void; doneElsewhere?: UploadResult } | undefined> {
+    const { deps, input, recorder, report } = this.#ctx;
+    const { signal } = this;
+    if (!deps.locks || input.file.size <= deps.settings.partSize) return undefined;
+    const fingerprint = await (input.fingerprint?.() ?? deps.fingerprint(input.file));
+    let waited = false;
+    const release = await deps.locks.acquire(`oss-uploader:${fingerprint}`, {
+      signal,
+      onWait: () => {
+        if (signal.aborted) return;
+        waited = true;
+        report.transition('elsewhere');
+      },
+    });
+    if (!waited) return { release };
+    try {
+      const doneElsewhere = await this.#doneElsewhere();
+      if (doneElsewhere) return { release, doneElsewhere };
+      recorder.doubt();
+      this.#advance('queued');
+      return { release };
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  /** The object another tab stored at this file's key, when it holds exactly this file's bytes. */
+  async #doneElsewhere(): Promise<UploadResult | undefined> {
+    const { deps, input, target } = this.#ctx;
+    const { signal } = this;
+    const { file } = input;
+    const credentials = await deps.credentials.get(signal);
+    const key = input.target?.key ?? buildObjectKey(credentials.prefix, input.keyName);
+    const stored = await storedObjectOfSize({ key, size: file.size, deps, signal });
+    if (!stored?.crc64) return undefined;
+    // Read here in full only when an object of this size is there: its CRC-64 must be this file's.
+    const spans = planParts(file.size, deps.settings.partSize).parts.map(partLength);
+    const digests = await deps.hasher.digestSpans(file, spans, { md5: false }, signal);
+    const crc64 = deps.hasher.combine(digests.map((digest, i) => ({ crc64: digest.crc64, size: spans[i]! })));
+    return storedResultOf({ key, name: target.name, size: file.size, crc64, deps, signal });
   }
 
   /**

@@ -2,13 +2,15 @@ import type { UploadState } from '../contracts';
 
 /**
  * Every legal move of the upload state machine; anything else is a bug and throws.
- * queued → preparing → uploading ⇄ paused → completing → done | failed | canceled.
+ * queued (⇄ elsewhere) → preparing → uploading ⇄ paused → completing → done | failed | canceled.
  */
 const TRANSITIONS: Readonly<Record<UploadState, readonly UploadState[]>> = {
-  queued: ['preparing', 'paused', 'failed', 'canceled'],
+  queued: ['preparing', 'elsewhere', 'paused', 'failed', 'canceled'],
+  // Another tab uploads the same file: back in the queue when it lets go, or done when it finished.
+  elsewhere: ['queued', 'done', 'paused', 'failed', 'canceled'],
   preparing: ['uploading', 'paused', 'failed', 'canceled'],
   uploading: ['completing', 'paused', 'failed', 'canceled'],
-  paused: ['queued', 'uploading', 'canceled'],
+  paused: ['queued', 'elsewhere', 'uploading', 'canceled'],
   completing: ['done', 'failed', 'canceled'],
   failed: ['queued', 'canceled'],
   done: [],
@@ -21,7 +23,7 @@ export function canTransition(from: UploadState, to: UploadState): boolean {
 
 /** States with work in progress that `pause()` stops. */
 export function isActive(state: UploadState): boolean {
-  return state === 'queued' || state === 'preparing' || state === 'uploading';
+  return state === 'queued' || state === 'elsewhere' || state === 'preparing' || state === 'uploading';
 }
 
 export function isTerminal(state: UploadState): boolean {

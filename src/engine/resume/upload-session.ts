@@ -60,6 +60,8 @@ export interface FileToSend {
   target?: Checkpoint;
   /** What is stored with the object (the uploader's settings with this file's options over them). */
   object?: ObjectSettings;
+  /** The file's fingerprint, computed once per upload; `deps.fingerprint` when not given. */
+  fingerprint?: () => Promise<string>;
 }
 
 /** What every question about a file's session is asked with: the file, the edges, the run's signal. */
@@ -95,7 +97,7 @@ export async function locateSession(request: SessionRequest, checkpoints?: Promi
     return { outcome: { session: { key, bucket: credentials.bucket, plan, uploadId: null, checkpoint: null, done: new Map(), unverified: new Map() }, resumed: false } };
   }
 
-  const fingerprint = await deps.fingerprint(input.file);
+  const fingerprint = await (input.fingerprint?.() ?? deps.fingerprint(input.file));
   signal.throwIfAborted();
   const index = await (checkpoints ?? checkpointLookupOf(deps.store).read());
   signal.throwIfAborted();

@@ -312,6 +312,16 @@ function withRecord(result: UploadResult, record: UploadRecord | undefined): Upl
 }
 
 /**
+ * The result of an upload of this very file that another tab completed at `key` (same size, and
+ * the CRC-64 of the object equals `crc64`, computed here from the local file), with its record;
+ * undefined when the key holds anything else, nothing, or there is no way to ask.
+ */
+export async function storedResultOf(p: { key: string; name: string; size: number; crc64: string; deps: EngineDeps; signal: AbortSignal }): Promise<UploadResult | undefined> {
+  const stored = await completedEarlier(p);
+  return stored && withRecord(stored, await recordFor({ key: p.key, name: p.name, deps: p.deps, signal: p.signal }));
+}
+
+/**
  * The object at `key`, when it is this very file: same size and the CRC-64 combined from the parts
  * sent. Otherwise (something else there, nothing, or no way to ask) undefined.
  */

@@ -11,7 +11,7 @@ export interface UploadRow extends Omit<UploadSnapshot, 'state'> {
   expectedResume: boolean;
 }
 
-export const ACTIVE_STATES: ReadonlySet<RowState> = new Set(['queued', 'preparing', 'uploading', 'completing']);
+export const ACTIVE_STATES: ReadonlySet<RowState> = new Set(['queued', 'elsewhere', 'preparing', 'uploading', 'completing']);
 
 export function rowFromSnapshot(snapshot: UploadSnapshot, expectedResume: boolean): UploadRow {
   return {
@@ -43,7 +43,7 @@ export function pendingRow(id: string, file: File): UploadRow {
 
 /** The person expected a resume but the engine found no matching checkpoint. */
 export function missedResume(row: UploadRow): boolean {
-  return row.expectedResume && !row.resumed && !['pending', 'queued', 'preparing'].includes(row.state);
+  return row.expectedResume && !row.resumed && !['pending', 'queued', 'elsewhere', 'preparing'].includes(row.state);
 }
 
 /**

@@ -590,6 +590,8 @@ export async function createRig(options: Partial<CreateUploaderOptions> & { oss?
     connectivity,
     clock,
     fingerprint: fingerprintOf,
+    // Each test that shares a lock between uploaders (two tabs) passes its own.
+    locks: null,
     pageEvents: null,
     progressIntervalMs: 0,
     random: () => 1,
