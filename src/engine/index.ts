@@ -8,5 +8,6 @@ export { DEFAULT_RETRY_DELAYS, DEFAULT_STALL_TIMEOUT_MS } from './transfer/retry
 export { buildObjectKey } from './oss/object-key';
 export { UploadError, toUploadErrorInfo } from './errors/upload-errors';
 export { EngineError, isAbortError } from './errors/engine-error';
+export { createUploadLocks } from './locks/upload-locks';
 /** Every public type: options, snapshots, events, and the edges a caller may replace. */
 export type * from './contracts';
