@@ -102,26 +102,40 @@ async function openTab(tab: OssRequest['tab']): Promise<Page> {
 }
 
 /** The first tab starts `name` and holds its parts above 2 until `core.state.transport.release()`. */
-async function startHeld(name: string, size: number, seed: number): Promise<void> {
+type LockKind = 'web locks' | 'broadcast channel';
+
+async function startHeld(name: string, size: number, seed: number, kind: LockKind): Promise<void> {
   await first.evaluate(
-    async ({ name, size, seed }) => {
+    async ({ name, size, seed, kind }) => {
       const { core } = window as unknown as { core: Core };
       const transport = core.holdPartsAbove(2);
-      const uploader = await core.createUploader({ getCredentials: core.getCredentials, objectInfo: core.objectInfoFromTest, partSize: 1024 * 1024, parallel: 2, transport });
+      const uploader = await core.createUploader({
+        getCredentials: core.getCredentials,
+        objectInfo: core.objectInfoFromTest,
+        partSize: 1024 * 1024,
+        parallel: 2,
+        transport,
+        ...(kind === 'broadcast channel' ? { locks: core.createChannelLocks() } : {}),
+      });
       const upload = uploader.add(core.makeFile(size, name, seed));
       core.state = { uploader, upload, transport };
       await core.whenCheckpointHas(name, 2);
     },
-    { name, size, seed },
+    { name, size, seed, kind },
   );
 }
 
 /** The second tab selects the same file; resolves with the first state its upload moves to. */
-async function selectInSecondTab(name: string, size: number, seed: number): Promise<string> {
+async function selectInSecondTab(name: string, size: number, seed: number, kind: LockKind): Promise<string> {
   return second.evaluate(
-    async ({ name, size, seed }) => {
+    async ({ name, size, seed, kind }) => {
       const { core } = window as unknown as { core: Core };
-      const uploader = await core.createUploader({ getCredentials: core.getCredentials, objectInfo: core.objectInfoFromTest, partSize: 1024 * 1024 });
+      const uploader = await core.createUploader({
+        getCredentials: core.getCredentials,
+        objectInfo: core.objectInfoFromTest,
+        partSize: 1024 * 1024,
+        ...(kind === 'broadcast channel' ? { locks: core.createChannelLocks() } : {}),
+      });
       const upload = uploader.add(core.makeFile(size, name, seed));
       core.state = { uploader, upload };
       // Its first move away from queued: elsewhere, or preparing when nothing held it back.
@@ -132,7 +146,7 @@ async function selectInSecondTab(name: string, size: number, seed: number): Prom
         });
       });
     },
-    { name, size, seed },
+    { name, size, seed, kind },
   );
 }
 
@@ -174,12 +188,15 @@ beforeEach(() => {
   requests = [];
 });
 
-describe('the same file selected in two tabs of one browser', () => {
+// Web Locks as Chromium has them, and the BroadcastChannel stand-in used where they are missing.
+describe.each<LockKind>(['web locks', 'broadcast channel'])('the same file selected in two tabs of one browser (%s)', (kind) => {
+  const tag = kind === 'web locks' ? 'wl' : 'bc';
   it('uploads in one tab only; the other waits as elsewhere and continues the same upload once the first pauses', async () => {
     const size = 6 * MiB;
-    const key = `${PREFIX}paused-elsewhere.bin`;
-    await startHeld('paused-elsewhere.bin', size, 7);
-    expect(await selectInSecondTab('paused-elsewhere.bin', size, 7)).toBe('elsewhere');
+    const name = `paused-elsewhere-${tag}.bin`;
+    const key = `${PREFIX}${name}`;
+    await startHeld(name, size, 7, kind);
+    expect(await selectInSecondTab(name, size, 7, kind)).toBe('elsewhere');
     expect(requests.filter((r) => r.tab === 'second')).toEqual([]);
 
     await first.evaluate(() => {
@@ -201,9 +218,10 @@ describe('the same file selected in two tabs of one browser', () => {
 
   it('sends nothing from the waiting tab when the first one finishes the file', async () => {
     const size = 4 * MiB;
-    const key = `${PREFIX}done-elsewhere.bin`;
-    await startHeld('done-elsewhere.bin', size, 8);
-    expect(await selectInSecondTab('done-elsewhere.bin', size, 8)).toBe('elsewhere');
+    const name = `done-elsewhere-${tag}.bin`;
+    const key = `${PREFIX}${name}`;
+    await startHeld(name, size, 8, kind);
+    expect(await selectInSecondTab(name, size, 8, kind)).toBe('elsewhere');
 
     await first.evaluate(() => (window as unknown as { core: Core }).core.state.transport!.release());
     const [firstDone, secondDone] = await Promise.all([finishedIn(first), finishedIn(second)]);

@@ -14,6 +14,7 @@ import {
   type Uploader,
 } from '../../../src/engine/index';
 import type { ObjectInfoResponse } from '../../../src/shared/token-response';
+import { createChannelLocks } from '../../../src/engine/locks/channel-locks';
 import { createOssControl } from '../../../src/engine/oss/oss-control';
 import { createXhrTransport } from '../../../src/engine/transfer/xhr-transport';
 
@@ -112,6 +113,7 @@ const core = {
   writeOpfsFile,
   getCredentials,
   objectInfoFromTest,
+  createChannelLocks,
   /** Kept between `evaluate` calls of one page load. */
   state: {} as { uploader?: Uploader; upload?: Upload; transport?: HeldTransport },
 };

@@ -4,7 +4,7 @@
  * and one server, as two tabs would.
  */
 import { describe, expect, it } from 'vitest';
-import { createLocalLocks } from '../../../src/engine/locks/upload-locks';
+import { createLocalLocks } from '../../../src/engine/locks/local-locks';
 import type { UploadState } from '../../../src/engine/contracts';
 import { byteSum, createRig, FakeOss, Gate, KiB, makeFile, persistentMemoryStore } from './fakes';
 
