@@ -86,9 +86,10 @@ export interface UploadCallbackAnswer {
 /** A listed upload, with a download link. */
 export interface UploadListItem extends UploadRecord {
   /**
-   * A presigned GET URL of this object only, signed by the server with credentials that may read
-   * this key and nothing else; it downloads as an attachment named `name`. Usable by anyone holding
-   * it until `downloadUrlExpiration` (minutes away): fine for "copy link", not for keeping.
+   * A presigned GET URL of this object only, signed by the server with its read credentials for the
+   * visitor's prefix (which never leave it; the signature names this key); it downloads as an
+   * attachment named `name`. Usable by anyone holding it until `downloadUrlExpiration` (minutes
+   * away): fine for "copy link", not for keeping.
    */
   downloadUrl: string;
   /** ISO 8601 UTC. */

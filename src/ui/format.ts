@@ -2,6 +2,27 @@
 
 const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB'] as const;
 
+/**
+ * Formatters by locale and kind, made once: building an Intl.NumberFormat costs far more than
+ * formatting with it, and every rendered row and the totals format sizes and percentages on each
+ * progress tick.
+ */
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+function numberFormat(locale: string, kind: 'bytes0' | 'bytes1' | 'percent'): Intl.NumberFormat {
+  const id = `${kind}\u0000${locale}`;
+  let format = numberFormats.get(id);
+  if (!format) {
+    const digits = kind === 'bytes1' ? 1 : 0;
+    format =
+      kind === 'percent'
+        ? new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 })
+        : new Intl.NumberFormat(locale, { maximumFractionDigits: digits, minimumFractionDigits: digits });
+    numberFormats.set(id, format);
+  }
+  return format;
+}
+
 /** 1024-based, one decimal from KB up: "1.5 GB". */
 export function formatBytes(bytes: number, locale: string): string {
   let value = Math.max(0, bytes);
@@ -10,15 +31,14 @@ export function formatBytes(bytes: number, locale: string): string {
     value /= 1024;
     unit += 1;
   }
-  const digits = unit === 0 ? 0 : 1;
-  const number = new Intl.NumberFormat(locale, { maximumFractionDigits: digits, minimumFractionDigits: digits }).format(value);
+  const number = numberFormat(locale, unit === 0 ? 'bytes0' : 'bytes1').format(value);
   return `${number} ${BYTE_UNITS[unit]}`;
 }
 
 /** Floors, so 99.9 % never shows as 100 % before the upload is done. */
 export function formatPercent(fraction: number, locale: string): string {
   const floored = Math.floor(Math.min(1, Math.max(0, fraction)) * 100) / 100;
-  return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 }).format(floored);
+  return numberFormat(locale, 'percent').format(floored);
 }
 
 /** "1:02:03" or "2:03": the same in every language. */

@@ -4,6 +4,8 @@
  * Records a CPU profile (CDP Profiler, 1 ms sampling) from the selection for `seconds` (default 20),
  * maps the minified frames back to the sources through the build's hidden source maps, and prints
  * self and total time per function, plus the long tasks seen (Long Tasks API) with their start.
+ * Then, for each stretch of the profile over 50 ms without an idle sample (a long task, or tasks
+ * back to back), the functions that took most of it, so a long task can be traced to its code.
  * The raw profile is written to $PROFILE_OUT (default /tmp/many-files.cpuprofile) for DevTools.
  */
 import { randomFillSync } from 'node:crypto';
@@ -116,6 +118,49 @@ async function summarise(profile: Profile): Promise<void> {
     [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([l, ms]) => `${ms.toFixed(0).padStart(7)} ms  ${l}`).join('\n');
   console.log('--- self time ---\n' + top(self, 40));
   console.log('--- total time ---\n' + top(total, 60));
+  printBusyStretches(profile, labels, parent);
+}
+
+/** Stretches of samples with no idle one between them, over 50 ms: what filled each. */
+function printBusyStretches(profile: Profile, labels: Map<number, string>, parent: Map<number, number>): void {
+  const idle = new Set(profile.nodes.filter((node) => node.callFrame.functionName === '(idle)').map((node) => node.id));
+  let at = 0;
+  let start = 0;
+  let samples: Array<{ id: number; ms: number }> = [];
+  const flush = (): void => {
+    const ms = samples.reduce((sum, sample) => sum + sample.ms, 0);
+    if (ms > 50) {
+      const self = new Map<string, number>();
+      const total = new Map<string, number>();
+      for (const { id, ms: sampleMs } of samples) {
+        const label = labels.get(id)!;
+        self.set(label, (self.get(label) ?? 0) + sampleMs);
+        const seen = new Set<string>();
+        for (let node: number | undefined = id; node !== undefined; node = parent.get(node)) {
+          const l = labels.get(node)!;
+          if (seen.has(l)) continue;
+          seen.add(l);
+          total.set(l, (total.get(l) ?? 0) + sampleMs);
+        }
+      }
+      const list = (m: Map<string, number>, n: number): string =>
+        [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([l, t]) => `      ${t.toFixed(0).padStart(5)} ms  ${l}`).join('\n');
+      console.log(`--- busy ${ms.toFixed(0)} ms from ${(start / 1000).toFixed(0)} ms after the profile began ---`);
+      console.log('    self:\n' + list(self, 8));
+      console.log('    total:\n' + list(total, 25));
+    }
+    samples = [];
+  };
+  profile.samples.forEach((id, i) => {
+    const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+    if (idle.has(id)) flush();
+    else {
+      if (samples.length === 0) start = at;
+      samples.push({ id, ms });
+    }
+    at += ms * 1000;
+  });
+  flush();
 }
 
 main().catch((err: unknown) => {

@@ -12,10 +12,12 @@
  *    installed one with `npx @puppeteer/browsers install firefox`. Playwright's Firefox is a patched
  *    build for Playwright's own protocol, so its cache is not searched.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type LaunchOptions } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type LaunchOptions } from 'playwright-core';
 import type { Browser as PuppeteerBrowser, LaunchOptions as PuppeteerLaunchOptions } from 'puppeteer-core';
 
 /** Flags that keep background work (updates, sync, GPU) out of tests; no sandbox for root in containers. */
@@ -63,6 +65,73 @@ export function chromiumLaunchOptions(): LaunchOptions & { executablePath: strin
 export function launchChromium(extra: LaunchOptions = {}): Promise<Browser> {
   const base = chromiumLaunchOptions();
   return chromium.launch({ ...base, ...extra, args: [...base.args, ...(extra.args ?? [])] });
+}
+
+/** A headless Chromium started by the test and reached over CDP; close() ends it and removes its profile. */
+export interface ChromiumOverCdp {
+  browser: Browser;
+  /** The browser's default context, where Playwright applies none of its per-page overrides. */
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/**
+ * For tests of the page lifecycle (hidden tabs, `Page.setWebLifecycleState` freeze and resume): a
+ * headless Chromium reached with `connectOverCDP(…, { noDefaults: true })`. Pages opened by
+ * `chromium.launch` can never be hidden or frozen: Playwright turns on focus emulation for each of
+ * them, which Chromium implements as a visible capturer on the tab, so the tab counts as visible
+ * whatever happens and a freeze request is accepted but does nothing. Pages of the default context
+ * of a browser connected with `noDefaults` have no focus emulation, so they are hidden when another
+ * tab is brought to the front and really freeze. Playwright's own launch flags are not passed either
+ * (hidden tabs get Chromium's usual timer throttling); `extraArgs` are added to CHROMIUM_ARGS.
+ */
+export async function launchChromiumOverCdp(extraArgs: readonly string[] = []): Promise<ChromiumOverCdp> {
+  const profile = await mkdtemp(join(tmpdir(), 'chromium-cdp-'));
+  const child = spawn(
+    requireChromium(),
+    ['--headless', ...CHROMIUM_ARGS, '--remote-debugging-port=0', `--user-data-dir=${profile}`, ...extraArgs, 'about:blank'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve()); // never started: there will be no exit
+  });
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill();
+    await exited;
+    await rm(profile, { recursive: true, force: true });
+  };
+  try {
+    const endpoint = await new Promise<string>((resolve, reject) => {
+      let output = '';
+      child.stderr.setEncoding('utf8');
+      const onData = (chunk: string): void => {
+        output += chunk;
+        const endpointUrl = /DevTools listening on (ws:\/\/\S+)/.exec(output)?.[1];
+        if (endpointUrl === undefined) return;
+        child.stderr.off('data', onData);
+        resolve(endpointUrl);
+      };
+      child.stderr.on('data', onData);
+      child.once('error', reject);
+      child.once('exit', (code, signal) => reject(new Error(`Chromium exited (${code ?? signal}) before its DevTools endpoint was up: ${output.slice(-2000)}`)));
+    });
+    child.stderr.resume(); // the rest of Chromium's log is not read, but must not fill the pipe
+    const browser = await chromium.connectOverCDP(endpoint, { noDefaults: true, isLocal: true });
+    const context = browser.contexts()[0];
+    if (!context) throw new Error('Chromium has no default context');
+    return {
+      browser,
+      context,
+      async close() {
+        await browser.close().catch(() => undefined);
+        await stop();
+      },
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
 
 function fromPlaywrightCache(env: NodeJS.ProcessEnv): string | null {

@@ -2,8 +2,12 @@
  * "Your uploads" on the real stack (local OSS with upload callbacks, token endpoint with records) in
  * Chromium: a multipart file and a small one are recorded with their original names through OSS's
  * callback, listed, downloaded byte for byte under their names, deleted (the object goes too), and a
- * second file of a taken name is stored under a numbered key, the first left as it was.
+ * second file of a taken name is stored under a numbered key, the first left as it was. And an upload
+ * whose callback failed (203) and whose confirm never reached the server (the tab closed) is listed
+ * the next time the visitor opens the page: the server reconciles the visitor's prefix in OSS.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -91,6 +95,51 @@ describe('Your uploads (app, Chromium, local stack)', () => {
     await expect.poll(() => listed(page, bigName).count()).toBe(0);
     await expect.poll(() => uploadsPanel(page).getByRole('status').textContent()).toBe(`${bigName} was deleted.`);
     await expect(app.rootClient().head(bigKey!)).rejects.toMatchObject({ status: 404 });
+    await context.close();
+  });
+
+  test('callback failed (203), confirm blocked, tab closed: a new page lists the file', async () => {
+    // A loopback port nobody listens on: OSS's callback to it fails, the object stays stored (203).
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const deadCallbackUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/api/uploads/callback`;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+
+    const context = await browser.newContext();
+    const first = await context.newPage();
+    await first.route('**/api/sts', async (route) => {
+      const response = await route.fetch();
+      const token = (await response.json()) as { callback?: string };
+      const callback = JSON.parse(Buffer.from(token.callback!, 'base64').toString('utf8')) as Record<string, string>;
+      token.callback = Buffer.from(JSON.stringify({ ...callback, callbackUrl: deadCallbackUrl })).toString('base64');
+      await route.fulfill({ response, json: token });
+    });
+    const confirms: string[] = [];
+    await first.route('**/api/uploads/confirm', async (route) => {
+      confirms.push(route.request().postData() ?? '');
+      await route.abort();
+    });
+    // This page does not list uploads either: the server has not looked at this visitor's prefix
+    // yet when the new page opens (as when the visitor comes back later than the 30 s interval).
+    await first.route(
+      (url) => url.pathname === '/api/uploads',
+      (route) => route.abort(),
+    );
+    await first.goto(app.url);
+    const name = 'lost record 记录.bin';
+    const file = await makeFile('lost', name, 300 * 1024);
+    await first.locator('input[type=file]').first().setInputFiles(file.path);
+    await rows(first, name).and(first.locator('[data-state="done"]')).waitFor({ timeout: 120_000 });
+    const [key] = await storedKeys(first, name);
+    expect(await storedMd5(key!)).toBe(file.md5);
+    expect(confirms).toHaveLength(1);
+    expect(JSON.parse(confirms[0]!)).toMatchObject({ key, name });
+    await first.close();
+
+    const again = await context.newPage();
+    await again.goto(app.url);
+    await listed(again, name).waitFor({ timeout: 30_000 });
+    expect(await listed(again, name).locator('.ou-uploads__name').getAttribute('title')).toBe(name);
     await context.close();
   });
 });

@@ -1,4 +1,4 @@
-import { createSign, generateKeyPairSync, createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
@@ -15,8 +15,11 @@ import type { OssRequest } from './request';
  * must not be made to POST to other hosts.
  */
 export interface CallbackSettings {
-  /** PEM (PKCS#8) private key that signs callback requests. */
-  privateKey: string;
+  /**
+   * The private key that signs callback requests, parsed once: parsing the PEM for every callback
+   * took more than half of the signature's time (about 0.6 of 1.0 ms per upload).
+   */
+  privateKey: KeyObject;
   /** PEM (SPKI) public key, served at PUBLIC_KEY_PATH. */
   publicKey: string;
   /** How long one callback URL may take to answer completely. */
@@ -39,7 +42,7 @@ export const PUBLIC_KEY_PATH = '/__oss/callback-public-key.pem';
 const KEY_FILE = 'callback-private-key.pem';
 
 /** The data dir's callback key, generated once (mode 0600) like the token secret. */
-export async function loadOrCreateCallbackKey(dataDir: string): Promise<{ privateKey: string; publicKey: string }> {
+export async function loadOrCreateCallbackKey(dataDir: string): Promise<{ privateKey: KeyObject; publicKey: string }> {
   const path = join(dataDir, KEY_FILE);
   let privateKey: string;
   try {
@@ -55,8 +58,9 @@ export async function loadOrCreateCallbackKey(dataDir: string): Promise<{ privat
       privateKey = await readFile(path, 'utf8');
     }
   }
-  const publicKey = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString();
-  return { privateKey, publicKey };
+  const key = createPrivateKey(privateKey);
+  const publicKey = createPublicKey(key).export({ type: 'spki', format: 'pem' }).toString();
+  return { privateKey: key, publicKey };
 }
 
 export interface CallbackRequest {
@@ -186,9 +190,9 @@ export async function runCallback(callback: CallbackRequest, object: CallbackObj
 }
 
 /** base64(RSA-MD5 PKCS#1 v1.5 over url_decode(path) + ('?' + query) + '\n' + body), as OSS signs. */
-export function signCallback(url: URL, body: Buffer, privateKey: string): string {
+export function signCallback(url: URL, body: Buffer, privateKey: KeyObject | string): string {
   const signed = Buffer.concat([Buffer.from(`${decodeURIComponent(url.pathname)}${url.search}\n`), body]);
-  return createSign('RSA-MD5').update(signed).sign(privateKey, 'base64');
+  return sign('md5', signed, privateKey).toString('base64');
 }
 
 function callOnce(url: URL, callback: CallbackRequest, body: Buffer, settings: CallbackSettings, publicKeyUrl: string): Promise<CallbackOutcome> {

@@ -14,12 +14,14 @@ import type { TokenLogger } from './logger';
 import type { OssTarget } from './oss-target';
 import { buildUploadPolicy } from './policy';
 import { createObjectInspector, ObjectHeadError, ObjectKeyError, type HeadObject } from './object-info';
+import { createReadCredentials } from './read-credentials';
 import type { RateDecision } from './rate-limit';
 import { memoryRateLimitStore, type RateLimitStore } from './rate-limit-store';
 import { clientAddress } from './request-info';
 import { isValidSubject, roleSessionNameFor, uploadPrefixFor } from './subject';
 import { createCallbackVerifier, type CallbackVerifier } from '../uploads/callback-signature';
 import { createUploadObjects, type ObjectRequests, type UploadObjects } from '../uploads/oss-objects';
+import { createReconciler, type ReconcilerOptions } from '../uploads/reconcile';
 import { registerUploadRoutes } from '../uploads/routes';
 import type { UploadStore } from '../uploads/store';
 
@@ -73,10 +75,12 @@ export interface UploadsOptions {
   fetchPublicKey?: typeof fetch;
   /** The OSS requests (HEAD, delete, presign); defaults to ali-oss against `config.oss`. */
   objectRequests?: ObjectRequests;
-  /** Replaces the whole per-key credential and request layer (tests). */
+  /** Replaces the whole credential and request layer (tests). */
   objects?: UploadObjects;
   /** Replaces the signature check (tests). */
   verifier?: CallbackVerifier;
+  /** How often and how much the visitor's prefix is listed for uploads without a record (see reconcile.ts). */
+  reconcile?: Pick<ReconcilerOptions, 'intervalMs' | 'maxPages' | 'pageSize' | 'maxHeads'>;
 }
 
 const DEFAULT_REFRESH_MARGIN_SECONDS = 300;
@@ -138,11 +142,24 @@ export function createTokenApp({
     });
   }
 
+  // One read credential per visitor prefix, shared by `GET /object` and the records' routes (HEAD,
+  // listing, download links): one AssumeRole per visitor while it lasts, not one per key or request.
+  const readCredentials = createReadCredentials({
+    assumeRole,
+    roleArn: config.roleArn,
+    oss: config.oss,
+    keyPrefix: config.keyPrefix,
+    now,
+    // The records' reconciliation lists the visitor's prefix; without records nothing lists.
+    listObjects: uploads !== undefined,
+  });
+
   const inspect = createObjectInspector({
     assumeRole,
     roleArn: config.roleArn,
     oss: config.oss,
     keyPrefix: config.keyPrefix,
+    readCredentials,
     ...(headObject ? { headObject } : {}),
   });
 
@@ -252,18 +269,21 @@ export function createTokenApp({
   }
 
   if (uploads) {
+    const objects =
+      uploads.objects ??
+      createUploadObjects({
+        assumeRole,
+        roleArn: config.roleArn,
+        oss: config.oss,
+        keyPrefix: config.keyPrefix,
+        now,
+        readCredentials,
+        ...(uploads.objectRequests ? { requests: uploads.objectRequests } : {}),
+      });
     registerUploadRoutes(app, {
       store: uploads.store,
-      objects:
-        uploads.objects ??
-        createUploadObjects({
-          assumeRole,
-          roleArn: config.roleArn,
-          oss: config.oss,
-          keyPrefix: config.keyPrefix,
-          now,
-          ...(uploads.objectRequests ? { requests: uploads.objectRequests } : {}),
-        }),
+      objects,
+      reconciler: createReconciler({ store: uploads.store, objects, now, ...uploads.reconcile }),
       verifier:
         uploads.verifier ??
         createCallbackVerifier({ trustedOrigins: uploads.publicKeyOrigins, ...(uploads.fetchPublicKey ? { fetch: uploads.fetchPublicKey } : {}) }),

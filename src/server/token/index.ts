@@ -18,6 +18,8 @@ export { cloudOssTarget, localOssTarget } from './oss-target';
 export type { OssTarget } from './oss-target';
 export { createObjectInspector, ObjectHeadError, ObjectKeyError } from './object-info';
 export type { HeadObject, InspectObject, ObjectInspectorOptions } from './object-info';
+export { createReadCredentials, READ_CREDENTIAL_SECONDS } from './read-credentials';
+export type { ReadCredentials, ReadCredentialsOptions } from './read-credentials';
 export { buildObjectInfoPolicy, buildUploadPolicy, PolicyInputError } from './policy';
 export type { RamPolicy, UploadPolicyInput } from './policy';
 export { isValidSubject } from './subject';

@@ -2,8 +2,8 @@ import type { ObjectInfoResponse } from '../../shared/token-response';
 import type { AssumeRole, StsCredentials } from './assume-role';
 import { ossFailureMessage, stsOssClient } from './oss-client';
 import type { OssTarget } from './oss-target';
-import { buildObjectInfoPolicy } from './policy';
-import { roleSessionNameFor, uploadPrefixFor } from './subject';
+import { createReadCredentials, type ReadCredentials } from './read-credentials';
+import { uploadPrefixFor } from './subject';
 
 type FoundObject = Extract<ObjectInfoResponse, { exists: true }>;
 
@@ -12,8 +12,6 @@ export type HeadObject = (request: { credentials: StsCredentials; key: string })
 
 /** OSS limits keys to 1023 bytes; longer ones cannot name an object. */
 const MAX_KEY_BYTES = 1023;
-/** AssumeRole's minimum: the credentials serve one HEAD and are dropped. */
-const DURATION_SECONDS = 900;
 const HEAD_TIMEOUT_MS = 10_000;
 
 /** A key the asking uploader may not ask about (outside its prefix, or no key at all). */
@@ -42,16 +40,28 @@ export interface ObjectInspectorOptions {
   keyPrefix: string;
   /** Defaults to a HEAD through ali-oss against `oss`. */
   headObject?: HeadObject;
+  /**
+   * The uploader's read credentials, shared with the upload records' routes (createTokenApp passes
+   * its one instance); built from `assumeRole` and `roleArn` when not given.
+   */
+  readCredentials?: ReadCredentials;
 }
 
 /**
  * Answers "what does this key hold?" for one uploader's own keys. The upload credentials cannot
  * read (least privilege), so an upload whose CompleteMultipartUpload answer was lost could not
- * otherwise tell success from an expired upload, and would send every byte again. Each question
- * uses credentials of its own, read-only and confined to the uploader's prefix, that never leave
- * the server.
+ * otherwise tell success from an expired upload, and would send every byte again. The HEAD uses the
+ * server's read credentials for the uploader's prefix (createReadCredentials: read-only, confined
+ * to that prefix, one AssumeRole per uploader while they last), which never leave the server.
  */
-export function createObjectInspector({ assumeRole, roleArn, oss, keyPrefix, headObject = aliOssHead(oss) }: ObjectInspectorOptions): InspectObject {
+export function createObjectInspector({
+  assumeRole,
+  roleArn,
+  oss,
+  keyPrefix,
+  headObject = aliOssHead(oss),
+  readCredentials = createReadCredentials({ assumeRole, roleArn, oss, keyPrefix }),
+}: ObjectInspectorOptions): InspectObject {
   return async function inspect(subject, key) {
     const prefix = uploadPrefixFor(keyPrefix, subject);
     if (!key) throw new ObjectKeyError('the key query parameter is required', 400);
@@ -61,12 +71,7 @@ export function createObjectInspector({ assumeRole, roleArn, oss, keyPrefix, hea
     // policy would still refuse it); the uploader never makes such keys.
     if (key.split('/').some((segment) => segment === '.' || segment === '..')) throw new ObjectKeyError('keys with "." or ".." segments are not looked at', 400);
 
-    const credentials = await assumeRole({
-      roleArn,
-      policy: buildObjectInfoPolicy({ bucket: oss.bucket, prefix }),
-      durationSeconds: DURATION_SECONDS,
-      sessionName: roleSessionNameFor(subject),
-    });
+    const credentials = await readCredentials(subject);
     const head = await headObject({ credentials, key });
     return head ?? { exists: false };
   };

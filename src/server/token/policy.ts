@@ -64,17 +64,25 @@ export function buildUploadPolicy({ bucket, prefix, listUploads = false }: Uploa
 }
 
 /**
- * The policy of the credentials the token endpoint itself uses to look at an object it is asked
- * about (`GET /api/object`): read-only, and only under the asking uploader's prefix. These
- * credentials never leave the server.
+ * The policy of the credentials the token endpoint itself uses to read one uploader's objects
+ * (`GET /api/object`, the upload callback's HEAD, download links): `oss:GetObject` under the
+ * uploader's prefix only, and with `listObjects`, ListObjects restricted to that prefix by an
+ * `oss:Prefix` condition (the records' reconciliation). These credentials never leave the server.
  */
-export function buildObjectInfoPolicy({ bucket, prefix }: Omit<UploadPolicyInput, 'listUploads'>): RamPolicy {
+export function buildObjectInfoPolicy({ bucket, prefix, listObjects = false }: { bucket: string; prefix: string; listObjects?: boolean }): RamPolicy {
   assertBucketName(bucket);
   assertUploadPrefix(prefix);
-  return withinSizeLimit({
-    Version: '1',
-    Statement: [{ Effect: 'Allow', Action: ['oss:GetObject'], Resource: [`acs:oss:*:*:${bucket}/${prefix}*`] }],
-  });
+  const statements: PolicyStatement[] = [{ Effect: 'Allow', Action: ['oss:GetObject'], Resource: [`acs:oss:*:*:${bucket}/${prefix}*`] }];
+  if (listObjects) {
+    // A bucket-level action: without the condition it would list every key in the bucket.
+    statements.push({
+      Effect: 'Allow',
+      Action: ['oss:ListObjects'],
+      Resource: [`acs:oss:*:*:${bucket}`],
+      Condition: { StringLike: { 'oss:Prefix': [`${prefix}*`] } },
+    });
+  }
+  return withinSizeLimit({ Version: '1', Statement: statements });
 }
 
 function withinSizeLimit(policy: RamPolicy): RamPolicy {

@@ -37,6 +37,16 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX uploads_by_subject_newest ON uploads (subject, created_at DESC, id DESC)',
     ],
   },
+  {
+    version: 2,
+    name: 'uploads recorded by reconciliation',
+    statements: [
+      // PostgreSQL names a column's CHECK constraint <table>_<column>_check; PGlite is PostgreSQL.
+      'ALTER TABLE uploads DROP CONSTRAINT uploads_recorded_by_check',
+      // 'reconcile': found by listing the visitor's prefix (an upload whose callback and confirm were both lost).
+      `ALTER TABLE uploads ADD CONSTRAINT uploads_recorded_by_check CHECK (recorded_by IN ('callback', 'confirm', 'reconcile'))`,
+    ],
+  },
 ];
 
 /** Any 64-bit number of our own: instances starting together apply migrations one at a time. */

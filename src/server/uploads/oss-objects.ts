@@ -1,9 +1,9 @@
 import type OSS from 'ali-oss';
 import type { AssumeRole, StsCredentials } from '../token/assume-role';
-import { createCredentialCache } from '../token/credential-cache';
 import { ossFailureMessage, stsOssClient } from '../token/oss-client';
 import type { OssTarget } from '../token/oss-target';
 import { buildObjectPolicy } from '../token/policy';
+import { createReadCredentials, type ReadCredentials } from '../token/read-credentials';
 import { roleSessionNameFor, uploadPrefixFor } from '../token/subject';
 
 /** What a HEAD tells about a stored object. */
@@ -13,15 +13,35 @@ export interface StoredObject {
   etag: string;
   crc64: string | null;
   mimeType: string | null;
+  /** The Content-Disposition stored with the object (the engine's `contentDisposition` option), if any. */
+  contentDisposition?: string | null;
 }
 
-/** The OSS requests the upload routes make, each with credentials for one key. */
+/** One key of a listing. */
+export interface ListedObject {
+  key: string;
+  size: number;
+  /** Without quotes, upper case. */
+  etag: string;
+  /** ISO 8601, as OSS reports it. */
+  lastModified: string;
+}
+
+/** One page of a listing in key order; `nextMarker` continues it, null after the last page. */
+export interface ObjectListing {
+  objects: ListedObject[];
+  nextMarker: string | null;
+}
+
+/** The OSS requests the upload routes make, each with server-side temporary credentials. */
 export interface ObjectRequests {
   head(key: string, credentials: StsCredentials): Promise<StoredObject | null>;
   /** Succeeds when the object is gone (also when it was not there). */
   remove(key: string, credentials: StsCredentials): Promise<void>;
   /** A presigned GET URL valid for `expiresSeconds`. */
   signGetUrl(key: string, credentials: StsCredentials, options: { expiresSeconds: number; contentDisposition: string }): Promise<string>;
+  /** ListObjects under `prefix`, keys after `marker` ('' from the start), at most `maxKeys`. */
+  list(prefix: string, credentials: StsCredentials, options: { marker: string; maxKeys: number }): Promise<ObjectListing>;
 }
 
 /** OSS refused or could not be reached; the message is ours (no key, no secret). */
@@ -33,6 +53,8 @@ export interface UploadObjects {
   head(subject: string, key: string): Promise<StoredObject | null>;
   remove(subject: string, key: string): Promise<void>;
   downloadUrl(subject: string, key: string, fileName: string): Promise<{ url: string; expiration: Date }>;
+  /** One page of the visitor's own prefix (see ObjectRequests.list). */
+  list(subject: string, options: { marker: string; maxKeys: number }): Promise<ObjectListing>;
 }
 
 export interface UploadObjectsOptions {
@@ -45,16 +67,23 @@ export interface UploadObjectsOptions {
   requests?: ObjectRequests;
   /** How long a download link works (default 300 s). */
   downloadUrlSeconds?: number;
+  /**
+   * The visitor's read credentials (createTokenApp shares one instance with `GET /api/object`); built
+   * here when not given. They must outlive every link signed with them by `downloadUrlSeconds`.
+   */
+  readCredentials?: ReadCredentials;
 }
 
 /** AssumeRole's minimum duration. */
-const CREDENTIAL_SECONDS = 900;
+const DELETE_CREDENTIAL_SECONDS = 900;
 const DEFAULT_DOWNLOAD_SECONDS = 300;
 
 /**
- * HEAD, DELETE and presigned GET for one uploader's objects. Each key gets credentials of its own
- * from AssumeRole, allowed that one action on that one key (see buildObjectPolicy), cached per key
- * while they outlive a download link; they never leave the server.
+ * HEAD, listing and presigned GET for one uploader's objects use the server's read credentials for
+ * that uploader's prefix (createReadCredentials: `oss:GetObject` on the prefix and ListObjects with
+ * an `oss:Prefix` condition; one AssumeRole per visitor while they last, shared by concurrent
+ * requests). A delete gets credentials of its own, allowed `oss:DeleteObject` on that one key
+ * (see buildObjectPolicy). None of them leave the server.
  */
 export function createUploadObjects({
   assumeRole,
@@ -64,41 +93,28 @@ export function createUploadObjects({
   now = Date.now,
   requests = aliOssRequests(oss),
   downloadUrlSeconds = DEFAULT_DOWNLOAD_SECONDS,
+  readCredentials = createReadCredentials({ assumeRole, roleArn, oss, keyPrefix, now, listObjects: true, refreshMarginMs: (downloadUrlSeconds + 60) * 1000 }),
 }: UploadObjectsOptions): UploadObjects {
-  const cacheKeyParts = new Map<string, { subject: string; key: string; action: string }>();
-  const cache = createCredentialCache({
-    load: (cacheKey) => {
-      const { subject, key, action } = cacheKeyParts.get(cacheKey)!;
-      return assumeRole({
-        roleArn,
-        policy: buildObjectPolicy({ bucket: oss.bucket, prefix: uploadPrefixFor(keyPrefix, subject), key, actions: [action] }),
-        durationSeconds: CREDENTIAL_SECONDS,
-        sessionName: roleSessionNameFor(subject),
-      });
-    },
-    // A link made from cached credentials must not outlive them.
-    refreshMarginMs: (downloadUrlSeconds + 60) * 1000,
-    now,
-    sweepAbove: 2_000,
-  });
-  const credentialsFor = (subject: string, key: string, action: string): Promise<StsCredentials> => {
-    const cacheKey = JSON.stringify([subject, key, action]);
-    if (cacheKeyParts.size > 4_000) cacheKeyParts.clear();
-    cacheKeyParts.set(cacheKey, { subject, key, action });
-    return cache.get(cacheKey);
-  };
-
   return {
     async head(subject, key) {
-      return requests.head(key, await credentialsFor(subject, key, 'oss:GetObject'));
+      return requests.head(key, await readCredentials(subject));
     },
     async remove(subject, key) {
-      await requests.remove(key, await credentialsFor(subject, key, 'oss:DeleteObject'));
+      const credentials = await assumeRole({
+        roleArn,
+        policy: buildObjectPolicy({ bucket: oss.bucket, prefix: uploadPrefixFor(keyPrefix, subject), key, actions: ['oss:DeleteObject'] }),
+        durationSeconds: DELETE_CREDENTIAL_SECONDS,
+        sessionName: roleSessionNameFor(subject),
+      });
+      await requests.remove(key, credentials);
     },
     async downloadUrl(subject, key, fileName) {
-      const credentials = await credentialsFor(subject, key, 'oss:GetObject');
+      const credentials = await readCredentials(subject);
       const url = await requests.signGetUrl(key, credentials, { expiresSeconds: downloadUrlSeconds, contentDisposition: attachmentDisposition(fileName) });
       return { url, expiration: new Date(now() + downloadUrlSeconds * 1000) };
+    },
+    async list(subject, options) {
+      return requests.list(uploadPrefixFor(keyPrefix, subject), await readCredentials(subject), options);
     },
   };
 }
@@ -120,7 +136,7 @@ export function normalizeEtag(etag: string): string {
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
-/** The Node build of ali-oss, one client per call (its credentials serve one key). */
+/** The Node build of ali-oss, one client per call. */
 export function aliOssRequests(target: OssTarget): ObjectRequests {
   let Client: typeof OSS | undefined;
   const load = async (): Promise<typeof OSS> => (Client ??= (await import('ali-oss')).default);
@@ -134,7 +150,13 @@ export function aliOssRequests(target: OssTarget): ObjectRequests {
         const headers = res.headers as Record<string, string | undefined>;
         const size = Number(headers['content-length']);
         if (!Number.isSafeInteger(size) || !headers.etag) throw new ObjectRequestError('HEAD answered without Content-Length or ETag');
-        return { size, etag: normalizeEtag(headers.etag), crc64: headers['x-oss-hash-crc64ecma'] ?? null, mimeType: headers['content-type'] ?? null };
+        return {
+          size,
+          etag: normalizeEtag(headers.etag),
+          crc64: headers['x-oss-hash-crc64ecma'] ?? null,
+          mimeType: headers['content-type'] ?? null,
+          contentDisposition: headers['content-disposition'] ?? null,
+        };
       } catch (error) {
         if ((error as { status?: number }).status === 404) return null;
         if (error instanceof ObjectRequestError) throw error;
@@ -151,6 +173,22 @@ export function aliOssRequests(target: OssTarget): ObjectRequests {
     },
     async signGetUrl(key, credentials, { expiresSeconds, contentDisposition }) {
       return client(await load(), credentials).signatureUrl(key, { expires: expiresSeconds, response: { 'content-disposition': contentDisposition } });
+    },
+    async list(prefix, credentials, { marker, maxKeys }) {
+      try {
+        const result = await client(await load(), credentials).list({ prefix, 'max-keys': maxKeys, ...(marker ? { marker } : {}) }, {});
+        const objects = (result.objects ?? []).map((object) => ({
+          key: object.name,
+          size: Number(object.size),
+          etag: normalizeEtag(object.etag),
+          lastModified: object.lastModified,
+        }));
+        // A truncated page without NextMarker (a delimiter-free listing may omit it) continues after its last key.
+        const nextMarker = result.isTruncated ? result.nextMarker || (objects.at(-1)?.key ?? null) : null;
+        return { objects, nextMarker };
+      } catch (error) {
+        throw failure('ListObjects', error);
+      }
     },
   };
 }

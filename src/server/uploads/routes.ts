@@ -13,12 +13,16 @@ import type { TokenLogger } from '../token/logger';
 import { uploadPrefixFor } from '../token/subject';
 import { CallbackSignatureError, type CallbackVerifier } from './callback-signature';
 import { keyBaseName, subjectOfKey } from './keys';
+import { mapLimited } from './map-limited';
 import { normalizeEtag, ObjectRequestError, type UploadObjects } from './oss-objects';
+import type { Reconciler } from './reconcile';
 import { CursorError, type UploadStore } from './store';
 
 export interface UploadRoutesContext {
   store: UploadStore;
   objects: UploadObjects;
+  /** Records objects of the visitor's prefix that have none, before a first page is listed. */
+  reconciler: Reconciler;
   verifier: CallbackVerifier;
   /** The callback URL the token endpoint issues; null when it issues none. */
   callbackUrl: () => string | null;
@@ -31,7 +35,7 @@ export interface UploadRoutesContext {
 
 const DEFAULT_PAGE = 20;
 const MAX_PAGE = 50;
-/** Download links are signed this many at a time (each may need an AssumeRole). */
+/** Download links are signed this many at a time. */
 const SIGNING_CONCURRENCY = 4;
 
 type Status = 400 | 403 | 404 | 405 | 409 | 415 | 502 | 503;
@@ -59,6 +63,20 @@ export function registerUploadRoutes(app: Hono, ctx: UploadRoutesContext): void 
       return errorResponse(c, 503, 'RecordsUnavailable', 'the upload records cannot be reached; try again in a minute');
     }
     throw error;
+  }
+
+  /**
+   * Uploads whose callback and confirm were both lost get their records here (at most once
+   * every 30 s per visitor, see reconcile.ts). A failure is logged and the list is served from the
+   * records as they are.
+   */
+  async function reconcile(subject: string): Promise<void> {
+    try {
+      const report = await ctx.reconciler.reconcile(subject);
+      if (report && report.recorded > 0) logger.info('uploads.reconciled', { subject, ...report });
+    } catch (error) {
+      logger.warn('uploads.reconcile-failed', { subject, name: error instanceof Error ? error.name : typeof error, message: error instanceof Error ? error.message : String(error) });
+    }
   }
 
   app.post('/uploads/callback', async (c) => {
@@ -150,8 +168,10 @@ export function registerUploadRoutes(app: Hono, ctx: UploadRoutesContext): void 
       const limitText = c.req.query('limit');
       const limit = limitText === undefined ? DEFAULT_PAGE : /^\d{1,3}$/.test(limitText) ? Number(limitText) : NaN;
       if (!(limit >= 1 && limit <= MAX_PAGE)) return errorResponse(c, 400, 'InvalidRequest', `limit must be 1 to ${MAX_PAGE}`);
+      const cursor = c.req.query('cursor');
+      if (cursor === undefined) await reconcile(subject);
       try {
-        const page = await store.list(subject, { limit, cursor: c.req.query('cursor') });
+        const page = await store.list(subject, { limit, cursor });
         const uploads = await mapLimited(page.records, SIGNING_CONCURRENCY, async (record): Promise<UploadListItem> => {
           const link = await objects.downloadUrl(subject, record.key, record.name);
           return { ...record, downloadUrl: link.url, downloadUrlExpiration: link.expiration.toISOString() };
@@ -201,17 +221,4 @@ function isDatabaseError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   return (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|PGlite is closed/i.test(error.message);
-}
-
-async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

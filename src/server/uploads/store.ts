@@ -12,7 +12,10 @@ export interface NewUpload {
   crc64: string | null;
   mimeType: string | null;
   name: string;
-  recordedBy: 'callback' | 'confirm';
+  /** 'reconcile': found under the visitor's prefix by listing it (see reconcile.ts). */
+  recordedBy: 'callback' | 'confirm' | 'reconcile';
+  /** When the record says the upload finished; now by default (reconciliation gives the object's Last-Modified). */
+  createdAt?: Date;
 }
 
 export interface ListPage {
@@ -32,6 +35,10 @@ export interface UploadStore {
   get(subject: string, id: string): Promise<UploadRecord | null>;
   /** True when there was such a record. */
   remove(subject: string, id: string): Promise<boolean>;
+  /** Which of `keys` have a record (of any visitor). */
+  recordedKeys(keys: readonly string[]): Promise<Set<string>>;
+  /** Removes the record of `key` if it is still the one with `id` (a reconciled record found stale). */
+  removeByKey(key: string, id: string): Promise<boolean>;
 }
 
 export class CursorError extends Error {
@@ -74,8 +81,8 @@ function toRecord(row: Row): UploadRecord {
 export function createUploadStore(db: Database, options: { now?: () => number } = {}): UploadStore {
   const now = options.now ?? Date.now;
 
-  async function byKey(tx: Queryable, key: string): Promise<(Row & { subject: string }) | null> {
-    const { rows } = await tx.query<Row & { subject: string }>(`SELECT ${COLUMNS}, subject FROM uploads WHERE object_key = $1`, [key]);
+  async function byKey(tx: Queryable, key: string): Promise<(Row & { subject: string; recorded_by: string }) | null> {
+    const { rows } = await tx.query<Row & { subject: string; recorded_by: string }>(`SELECT ${COLUMNS}, subject, recorded_by FROM uploads WHERE object_key = $1`, [key]);
     return rows[0] ?? null;
   }
 
@@ -83,14 +90,22 @@ export function createUploadStore(db: Database, options: { now?: () => number } 
     async record(upload) {
       return db.transaction(async (tx) => {
         const existing = await byKey(tx, upload.key);
-        if (existing && existing.etag === upload.etag && existing.subject === upload.subject) return { record: toRecord(existing), created: false };
+        if (existing && existing.etag === upload.etag && existing.subject === upload.subject) {
+          // Reconciliation found the object before its callback or confirm arrived: keep the record,
+          // with the name the browser gave (reconciliation only knew the key or Content-Disposition).
+          if (existing.recorded_by === 'reconcile' && upload.recordedBy !== 'reconcile') {
+            const { rows } = await tx.query<Row>(`UPDATE uploads SET file_name = $2, recorded_by = $3 WHERE object_key = $1 RETURNING ${COLUMNS}`, [upload.key, upload.name, upload.recordedBy]);
+            if (rows[0]) return { record: toRecord(rows[0]), created: false };
+          }
+          return { record: toRecord(existing), created: false };
+        }
         if (existing) await tx.query('DELETE FROM uploads WHERE object_key = $1', [upload.key]);
         const { rows } = await tx.query<Row>(
           `INSERT INTO uploads (id, subject, object_key, etag, size, crc64, mime_type, file_name, recorded_by, created_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
            ON CONFLICT (object_key) DO NOTHING
            RETURNING ${COLUMNS}`,
-          [randomUUID(), upload.subject, upload.key, upload.etag, upload.size, upload.crc64, upload.mimeType, upload.name, upload.recordedBy, new Date(now()).toISOString()],
+          [randomUUID(), upload.subject, upload.key, upload.etag, upload.size, upload.crc64, upload.mimeType, upload.name, upload.recordedBy, (upload.createdAt ?? new Date(now())).toISOString()],
         );
         if (rows[0]) return { record: toRecord(rows[0]), created: true };
         // Another instance recorded the same object between our SELECT and INSERT.
@@ -123,6 +138,18 @@ export function createUploadStore(db: Database, options: { now?: () => number } 
     async remove(subject, id) {
       if (!isUploadId(id)) return false;
       const { rows } = await db.query<{ id: string }>('DELETE FROM uploads WHERE id = $1 AND subject = $2 RETURNING id::text AS id', [id, subject]);
+      return rows.length > 0;
+    },
+
+    async recordedKeys(keys) {
+      if (keys.length === 0) return new Set();
+      const { rows } = await db.query<{ object_key: string }>('SELECT object_key FROM uploads WHERE object_key = ANY($1::text[])', [[...keys]]);
+      return new Set(rows.map((row) => row.object_key));
+    },
+
+    async removeByKey(key, id) {
+      if (!isUploadId(id)) return false;
+      const { rows } = await db.query<{ id: string }>('DELETE FROM uploads WHERE object_key = $1 AND id = $2 RETURNING id::text AS id', [key, id]);
       return rows.length > 0;
     },
   };

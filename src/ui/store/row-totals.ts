@@ -26,6 +26,11 @@ export class RowTotals {
     this.#uploading = this.#active = this.#pending = 0;
   }
 
+  /** Rows counted (canceled ones aside), as `snapshot().files` would say now. */
+  get files(): number {
+    return this.#files;
+  }
+
   /** Rows waiting for Start. */
   get pending(): number {
     return this.#pending;

@@ -68,6 +68,8 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
     /** Bumped by dispose(), so an engine that finishes starting after a reset is thrown away. */
     let generation = 0;
     let pendingCounter = 0;
+    /** Files given to addFiles and not listed yet (it lists them in slices). */
+    let unlisted = 0;
     const uploads = new Map<string, Upload>();
     const pendingFiles = new Map<string, { file: File; key: string | undefined }>();
     const unsubscribes: Array<() => void> = [];
@@ -292,16 +294,28 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
     async function addFiles(files: readonly File[], options: AddFilesOptions): Promise<void> {
       const engine = options.autoStart ? uploader : null;
       const ids: string[] = [];
-      const finished = await inSlices(files, (file) => {
-        const key = options.keyOf?.(file);
-        if (engine) return giveToEngine(engine, file, key);
-        const pendingId = `pending-${++pendingCounter}`;
-        pendingFiles.set(pendingId, { file, key });
-        const row = pendingRow(pendingId, file);
-        setRow(row);
-        ids.push(pendingId);
-        return row;
-      });
+      // Counted from now on (see selectedCount); a reset forgets them with everything else.
+      const startedIn = generation;
+      let left = files.length;
+      unlisted += left;
+      let finished = false;
+      try {
+        finished = await inSlices(files, (file) => {
+          left -= 1;
+          unlisted -= 1;
+          const key = options.keyOf?.(file);
+          if (engine) return giveToEngine(engine, file, key);
+          const pendingId = `pending-${++pendingCounter}`;
+          pendingFiles.set(pendingId, { file, key });
+          const row = pendingRow(pendingId, file);
+          setRow(row);
+          ids.push(pendingId);
+          return row;
+        });
+      } finally {
+        // Files a failure left unlisted are not coming.
+        if (startedIn === generation) unlisted -= left;
+      }
       if (finished && options.autoStart && ids.length > 0) await startPending(ids);
     }
 
@@ -334,6 +348,15 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
       }
       publish(changed);
       return true;
+    }
+
+    /**
+     * Files in the list (canceled ones aside) plus those still being listed: what `limit` counts, so
+     * a selection made while an earlier one is still being listed cannot take the list past it.
+     * Read when needed; not reactive.
+     */
+    function selectedCount(): number {
+      return counted.files + unlisted;
     }
 
     function pause(rowId: string): void {
@@ -424,6 +447,7 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
     function $reset(): void {
       dispose();
       rows.splice(0);
+      unlisted = 0;
       positions.clear();
       resumedKeys.clear();
       identityNotices.clear();
@@ -454,6 +478,7 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
       visibleUnfinished,
       start,
       addFiles,
+      selectedCount,
       startPending,
       pause,
       resume,

@@ -12,7 +12,8 @@ import { CookieJar, recordingLogger, testConfig } from '../token/app-fixtures';
 import { issuing, recordingStsHandler, ROOT_ACCESS_KEY_ID, ROOT_ACCESS_KEY_SECRET, STS_URL, type AssumeRoleCall } from '../token/sts-fake';
 
 // Cloud mode against msw: OSS's public key comes from gosspublic.alicdn.com (fetched over https,
-// once), STS issues per-key credentials and the bucket's endpoint answers the HEAD and the DELETE.
+// once), STS issues one read credential per visitor (and one per deleted key), and the bucket's
+// endpoint answers the HEAD, the ListObjects and the DELETE.
 const OSS_HOST = 'https://examplebucket.oss-cn-hangzhou.aliyuncs.com';
 const PUBLIC_KEY_URL = 'http://gosspublic.alicdn.com/callback_pub_key_v1.pem';
 const CALLBACK_URL = 'https://uploads.example.com/app/api/uploads/callback';
@@ -24,6 +25,7 @@ let keyFetches: string[];
 let stsCalls: AssumeRoleCall[];
 let heads: Request[];
 let deletes: Request[];
+let listings: Request[];
 let stored: Map<string, { etag: string; size: number }>;
 let db: Database;
 
@@ -41,6 +43,7 @@ beforeEach(async () => {
   stsCalls = [];
   heads = [];
   deletes = [];
+  listings = [];
   stored = new Map();
   await db.query('DELETE FROM uploads');
   server.use(
@@ -54,6 +57,20 @@ beforeEach(async () => {
       const object = stored.get(decodeURIComponent(new URL(request.url).pathname.slice(1)));
       if (!object) return new HttpResponse(null, { status: 404 });
       return new HttpResponse(null, { headers: { 'Content-Length': String(object.size), ETag: `"${object.etag}"`, 'x-oss-hash-crc64ecma': '123', 'Content-Type': 'video/mp4' } });
+    }),
+    // ListObjects (v1) of the visitor's prefix, from `stored`: the list route's reconciliation.
+    http.get(`${OSS_HOST}/`, ({ request }) => {
+      listings.push(request.clone());
+      const prefix = new URL(request.url).searchParams.get('prefix') ?? '';
+      const contents = [...stored]
+        .filter(([key]) => key.startsWith(prefix))
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([key, o]) => `<Contents><Key>${key}</Key><LastModified>2026-11-28T10:00:00.000Z</LastModified><ETag>"${o.etag}"</ETag><Type>Normal</Type><Size>${o.size}</Size><StorageClass>Standard</StorageClass></Contents>`)
+        .join('');
+      return new HttpResponse(
+        `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>examplebucket</Name><Prefix>${prefix}</Prefix><Marker></Marker><MaxKeys>1000</MaxKeys><Delimiter></Delimiter><IsTruncated>false</IsTruncated>${contents}</ListBucketResult>`,
+        { headers: { 'Content-Type': 'application/xml' } },
+      );
     }),
     http.delete(`${OSS_HOST}/*`, ({ request }) => {
       deletes.push(request.clone());
@@ -97,7 +114,7 @@ describe('callbacks in cloud mode (msw)', () => {
     expect(JSON.parse(Buffer.from(token.callback!, 'base64').toString('utf8')).callbackUrl).toBe(CALLBACK_URL);
   });
 
-  it('fetches the public key from gosspublic.alicdn.com over https once, verifies, HEADs with per-key credentials, records', async () => {
+  it('fetches the public key from gosspublic.alicdn.com over https once, verifies, HEADs with the visitor\'s read credentials, records', async () => {
     const app = tokenApp();
     const { jar, subject } = await visitor(app);
     const key = `uploads/${subject}/clip 1.mp4`;
@@ -111,18 +128,29 @@ describe('callbacks in cloud mode (msw)', () => {
     expect(keyFetches).toEqual(['https://gosspublic.alicdn.com/callback_pub_key_v1.pem']);
     expect(heads).toHaveLength(1);
     expect(heads[0]!.headers.get('x-oss-security-token')).toMatch(/^CAIStoken/);
-    expect(stsCalls.at(-1)!.policy).toEqual({
+    const readPolicy = {
       Version: '1',
-      Statement: [{ Effect: 'Allow', Action: ['oss:GetObject'], Resource: [`acs:oss:*:*:examplebucket/${key}`] }],
-    });
+      Statement: [
+        { Effect: 'Allow', Action: ['oss:GetObject'], Resource: [`acs:oss:*:*:examplebucket/uploads/${subject}/*`] },
+        { Effect: 'Allow', Action: ['oss:ListObjects'], Resource: ['acs:oss:*:*:examplebucket'], Condition: { StringLike: { 'oss:Prefix': [`uploads/${subject}/*`] } } },
+      ],
+    };
+    expect(stsCalls.at(-1)!.policy).toEqual(readPolicy);
+    const readCalls = stsCalls.length;
 
     // The second callback uses the cached key.
     const second = await ossCallback(app, body);
     expect(second.status).toBe(200);
     expect(keyFetches).toHaveLength(1);
 
-    // The list signs a download link for that key; DELETE uses credentials that may delete that key only.
+    // The list reconciles the prefix (ListObjects) and signs a download link for that key, all with the
+    // same read credentials; DELETE uses credentials that may delete that key only.
     const list = (await (await app.request('http://localhost/api/uploads', { headers: jar.header() })).json()) as UploadListResponse;
+    expect(stsCalls).toHaveLength(readCalls);
+    expect(listings).toHaveLength(1);
+    expect(new URL(listings[0]!.url).searchParams.get('prefix')).toBe(`uploads/${subject}/`);
+    expect(listings[0]!.headers.get('x-oss-security-token')).toBe(heads[0]!.headers.get('x-oss-security-token'));
+    expect(list.uploads.map((u) => u.id)).toEqual([upload.id]);
     const link = new URL(list.uploads[0]!.downloadUrl);
     expect(link.origin).toBe(OSS_HOST);
     expect(decodeURIComponent(link.pathname)).toBe(`/${key}`);

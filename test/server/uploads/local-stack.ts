@@ -9,8 +9,11 @@ import type { Hono } from 'hono';
 import type { LocalOss } from '../../../src/server/local-oss';
 import type { TokenResponse } from '../../../src/shared/token-response';
 import { createUploadStore, openDatabase, type Database, type UploadStore } from '../../../src/server/uploads';
+import { createTokenApp, type UploadsOptions } from '../../../src/server/token/app';
+import type { AssumeRole, AssumeRoleRequest } from '../../../src/server/token/assume-role';
+import { localOssTarget } from '../../../src/server/token/oss-target';
 import { CookieJar, recordingLogger, ROLE_ARN, testConfig } from '../token/app-fixtures';
-import { localTokenApp, rootOssClient, startOss, type LocalOssAccount } from '../../support/local-oss';
+import { localAssumeRole, rootOssClient, startOss, type LocalOssAccount } from '../../support/local-oss';
 
 export const BUCKET = 'examplebucket';
 export const REGION = 'oss-cn-hangzhou';
@@ -26,26 +29,46 @@ export interface LocalUploadStack {
   db: Database;
   store: UploadStore;
   logger: ReturnType<typeof recordingLogger>;
+  /** Every AssumeRole the token endpoint sent to the local STS, in order. */
+  assumeRoleCalls: AssumeRoleRequest[];
   /** Stops answering on the app's port (the callback server is down); the app still answers in process. */
   stopListening(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** `database`, when given, is used (and closed) instead of an in-memory PGlite. */
-export async function startLocalUploadStack(options: { callbackTimeoutMs?: number; database?: Database } = {}): Promise<LocalUploadStack> {
+export interface LocalUploadStackOptions {
+  callbackTimeoutMs?: number;
+  /** Used (and closed) instead of an in-memory PGlite. */
+  database?: Database;
+  /** The token endpoint's clock (credential reuse, rate limits); the local OSS and STS keep real time. */
+  now?: () => number;
+  reconcile?: UploadsOptions['reconcile'];
+}
+
+export async function startLocalUploadStack(options: LocalUploadStackOptions = {}): Promise<LocalUploadStack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'uploads-stack-'));
   const oss = await startOss(ACCOUNT, { dataDir, callbackTimeoutMs: options.callbackTimeoutMs });
   const db = options.database ?? (await openDatabase({ memory: true }));
   const store = createUploadStore(db);
   const logger = recordingLogger();
   let appUrl: string | null = null;
-  const app = localTokenApp(oss, ACCOUNT, {
-    config: testConfig(),
+  // The local STS answers every AssumeRole; each is counted on its way there.
+  const assumeRoleCalls: AssumeRoleRequest[] = [];
+  const toLocalSts = localAssumeRole(oss, ROOT);
+  const assumeRole: AssumeRole = (request) => {
+    assumeRoleCalls.push(request);
+    return toLocalSts(request);
+  };
+  const app = createTokenApp({
+    assumeRole,
+    config: { ...testConfig(), roleArn: ROLE_ARN, oss: localOssTarget({ url: oss.url, region: REGION, bucket: BUCKET }) },
     logger,
+    ...(options.now ? { now: options.now } : {}),
     uploads: {
       store,
       callbackUrl: () => (appUrl === null ? null : `${appUrl}/api/uploads/callback`),
       publicKeyOrigins: [oss.url],
+      ...(options.reconcile ? { reconcile: options.reconcile } : {}),
     },
   });
   const server: Server = createServer(getRequestListener(app.fetch));
@@ -66,6 +89,7 @@ export async function startLocalUploadStack(options: { callbackTimeoutMs?: numbe
     db,
     store,
     logger,
+    assumeRoleCalls,
     stopListening,
     async close() {
       await stopListening();
@@ -100,6 +124,12 @@ export function clientFor(token: TokenResponse): OSS {
 
 export function rootClient(oss: LocalOss): OSS {
   return rootOssClient(oss, ACCOUNT);
+}
+
+/** The local STS's credentials for `request`, as the token endpoint got them (to try what they allow). */
+export async function credentialsLike(oss: LocalOss, request: AssumeRoleRequest): Promise<OSS> {
+  const issued = await localAssumeRole(oss, ROOT)(request);
+  return clientFor({ accessKeyId: issued.accessKeyId, accessKeySecret: issued.accessKeySecret, securityToken: issued.securityToken, bucket: BUCKET, region: REGION, endpoint: oss.url, secure: false, sldEnable: true } as TokenResponse);
 }
 
 /** Multipart as the engine does it: Initiate, parts, then Complete carrying the callback headers. */

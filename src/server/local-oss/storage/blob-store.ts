@@ -6,6 +6,7 @@ import { finished, PassThrough, Readable, Transform, type TransformCallback, typ
 import { pipeline } from 'node:stream/promises';
 import { OssError } from '../errors';
 import type { BodyDigests, HashPool, HashSession } from './hash-pool';
+import type { DirectorySyncs } from './directory-sync';
 import { renameDurably } from './durable-rename';
 import { EagerFlushWriteStream } from './eager-flush-write-stream';
 
@@ -46,6 +47,7 @@ export class BlobStore {
   readonly #tmpDir: string;
   readonly #createWriteStream: WriteStreamFactory;
   readonly #hashes: HashPool;
+  readonly #dirs: DirectorySyncs | undefined;
   readonly #readers = new Map<string, number>();
   readonly #deleteWhenUnread = new Set<string>();
   /**
@@ -55,8 +57,16 @@ export class BlobStore {
    */
   readonly #users = new Map<string, number>();
 
-  constructor(blobDir: string, tmpDir: string, hashes: HashPool, createWriteStream: WriteStreamFactory = (path) => new EagerFlushWriteStream(path)) {
+  constructor(
+    blobDir: string,
+    tmpDir: string,
+    hashes: HashPool,
+    createWriteStream: WriteStreamFactory = (path) => new EagerFlushWriteStream(path),
+    /** Shares the sync of `blobDir` among bodies stored at the same time (see DirectorySyncs). */
+    dirs?: DirectorySyncs,
+  ) {
     this.#blobDir = blobDir;
+    this.#dirs = dirs;
     this.#hashes = hashes;
     this.#tmpDir = tmpDir;
     this.#createWriteStream = createWriteStream;
@@ -80,7 +90,7 @@ export class BlobStore {
       if (options.expectedMd5Base64 !== undefined && md5Bytes.toString('base64') !== options.expectedMd5Base64) {
         throw new OssError('InvalidDigest');
       }
-      await renameDurably(tmp, this.#path(blob));
+      await renameDurably(tmp, this.#path(blob), this.#dirs);
       return {
         blob,
         size: hashing.bytes,

@@ -3,6 +3,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OssError } from '../errors';
 import type { BlobStore } from './blob-store';
+import type { DirectorySyncs } from './directory-sync';
 import { readJson, unlinkIfPresent, writeJsonAtomic } from './json-file';
 import { KeyedMutex } from './keyed-mutex';
 import type { ObjectRecord, ObjectTags, PartRecord, StoredHeaders, UploadManifest, UploadRecord } from './records';
@@ -43,10 +44,20 @@ export class BucketStore {
   readonly #objects: Map<string, ObjectRecord>;
   readonly #uploads: Map<string, OpenUpload>;
   readonly #locks = new KeyedMutex();
+  readonly #dirs: DirectorySyncs | undefined;
   #sortedKeys: string[] | null = null;
 
-  private constructor(name: string, dir: string, tmpDir: string, blobs: BlobStore, objects: Map<string, ObjectRecord>, uploads: Map<string, OpenUpload>) {
+  private constructor(
+    name: string,
+    dir: string,
+    tmpDir: string,
+    blobs: BlobStore,
+    objects: Map<string, ObjectRecord>,
+    uploads: Map<string, OpenUpload>,
+    dirs: DirectorySyncs | undefined,
+  ) {
     this.name = name;
+    this.#dirs = dirs;
     this.#dir = dir;
     this.#tmpDir = tmpDir;
     this.#blobs = blobs;
@@ -54,8 +65,14 @@ export class BucketStore {
     this.#uploads = uploads;
   }
 
-  static async open(name: string, dir: string, tmpDir: string, blobs: BlobStore): Promise<BucketStore> {
-    await mkdir(join(dir, 'objects'), { recursive: true });
+  /** The directory that holds the bucket's object records (one file per key). */
+  static objectsDir(dir: string): string {
+    return join(dir, 'objects');
+  }
+
+  /** `dirs` shares directory syncs among records written at the same time (see DirectorySyncs). */
+  static async open(name: string, dir: string, tmpDir: string, blobs: BlobStore, dirs?: DirectorySyncs): Promise<BucketStore> {
+    await mkdir(BucketStore.objectsDir(dir), { recursive: true });
     await mkdir(join(dir, 'uploads'), { recursive: true });
     const objects = new Map<string, ObjectRecord>();
     for (const file of await readdir(join(dir, 'objects'))) {
@@ -75,7 +92,7 @@ export class BucketStore {
     // Each object and part counts as one user of its data files (copies share them, see BlobStore).
     for (const object of objects.values()) for (const segment of object.segments) blobs.retain(segment.blob);
     for (const upload of uploads.values()) for (const part of upload.parts.values()) blobs.retain(part.blob);
-    return new BucketStore(name, dir, tmpDir, blobs, objects, uploads);
+    return new BucketStore(name, dir, tmpDir, blobs, objects, uploads, dirs);
   }
 
   referencedBlobs(): string[] {
@@ -136,7 +153,7 @@ export class BucketStore {
       if (!previous) throw new OssError('NoSuchKey', undefined, { Key: key });
       const { tags: _dropped, ...rest } = previous;
       const object: ObjectRecord = tags === undefined || Object.keys(tags).length === 0 ? rest : { ...rest, tags };
-      await writeJsonAtomic(this.#objectPath(key), object, this.#tmpDir);
+      await writeJsonAtomic(this.#objectPath(key), object, this.#tmpDir, this.#dirs);
       this.#objects.set(key, object);
     });
   }
@@ -157,7 +174,7 @@ export class BucketStore {
     const manifest: UploadManifest = { ...record, headers, ...(tags ? { tags } : {}) };
     const uploadDir = this.#uploadDir(record.uploadId);
     await mkdir(uploadDir, { recursive: true });
-    await writeJsonAtomic(join(uploadDir, 'upload.json'), manifest, this.#tmpDir);
+    await writeJsonAtomic(join(uploadDir, 'upload.json'), manifest, this.#tmpDir, this.#dirs);
     this.#uploads.set(record.uploadId, { record, parts: new Map() });
     return record;
   }
@@ -191,7 +208,7 @@ export class BucketStore {
         throw error;
       }
       const previous = upload.parts.get(part.partNumber);
-      await writeJsonAtomic(this.#partPath(uploadId, part.partNumber), part, this.#tmpDir);
+      await writeJsonAtomic(this.#partPath(uploadId, part.partNumber), part, this.#tmpDir, this.#dirs);
       this.#blobs.retain(part.blob);
       upload.parts.set(part.partNumber, part);
       if (previous) await this.#blobs.release(previous.blob);
@@ -226,7 +243,7 @@ export class BucketStore {
   }
 
   async #commitObject(object: ObjectRecord, previous: ObjectRecord | undefined): Promise<void> {
-    await writeJsonAtomic(this.#objectPath(object.key), object, this.#tmpDir);
+    await writeJsonAtomic(this.#objectPath(object.key), object, this.#tmpDir, this.#dirs);
     // Retained before the previous version is released: copying an object onto itself keeps its files.
     for (const segment of object.segments) this.#blobs.retain(segment.blob);
     if (!previous) this.#sortedKeys = null;

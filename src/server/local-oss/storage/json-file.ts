@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { DirectorySyncs } from './directory-sync';
 import { renameDurably } from './durable-rename';
 
 /**
@@ -8,11 +9,11 @@ import { renameDurably } from './durable-rename';
  * reaches the disk, and is renamed over the target, so a crash (of the process or of the machine)
  * leaves either the old or the new document, never half, and what was answered is kept.
  */
-export async function writeJsonAtomic(path: string, value: unknown, tmpDir: string): Promise<void> {
+export async function writeJsonAtomic(path: string, value: unknown, tmpDir: string, dirs?: DirectorySyncs): Promise<void> {
   const tmp = join(tmpDir, `${randomUUID()}.json`);
   try {
     await writeFile(tmp, JSON.stringify(value), { flush: true });
-    await renameDurably(tmp, path);
+    await renameDurably(tmp, path, dirs);
   } catch (error) {
     await unlink(tmp).catch(() => undefined);
     throw error;
