@@ -6,22 +6,7 @@
  * part ETags are the real quoted upper-case MD5, as OSS gives them.
  */
 import { createHash } from 'node:crypto';
-import type {
-  BlobDigest,
-  Checkpoint,
-  CheckpointStore,
-  Clock,
-  Connectivity,
-  Crc64Hasher,
-  CreateUploaderOptions,
-  Credentials,
-  CredentialsSource,
-  ListedPart,
-  ObjectInfoSource,
-  OssControl,
-  PartTransport,
-  UploadRecordsSource,
-} from '../../../src/engine/contracts';
+import type { BlobDigest, Checkpoint, CheckpointStore, Clock, Connectivity, Crc64Hasher, CreateUploaderOptions, Credentials, CredentialsSource, ListedPart, ObjectInfoSource, OssControl, PartTransport, UploadRecordsSource } from '../../../src/engine/contracts';
 import { EngineError } from '../../../src/engine/errors/engine-error';
 import { createMemoryCheckpointStore } from '../../../src/engine/checkpoints/memory-checkpoint-store';
 import { createUploader } from '../../../src/engine/create-uploader';
