@@ -29,14 +29,14 @@ const HOST_PROVIDED = /^(vue|pinia|vue-i18n|ali-oss|hash-wasm|idb-keyval|@tansta
  * the main thread. The build fails if the expression is not found, rather than ship a broken worker.
  */
 function inlineHashWorker(): Plugin {
-  const file = resolve(root, 'src/engine/crc64.ts');
+  const file = resolve(root, 'src/engine/integrity/crc64.ts');
   const expression = /new Worker\(new URL\('\.\/crc64\.worker\.ts', import\.meta\.url\), \{ type: 'module' \}\)/;
   return {
     name: 'oss-uploader:inline-hash-worker',
     enforce: 'pre',
     transform(code, id) {
       if (id !== file) return null;
-      if (!expression.test(code)) this.error('src/engine/crc64.ts no longer starts its worker with new Worker(new URL(\'./crc64.worker.ts\', import.meta.url), { type: \'module\' }): update inlineHashWorker in vite.config.ts');
+      if (!expression.test(code)) this.error('src/engine/integrity/crc64.ts no longer starts its worker with new Worker(new URL(\'./crc64.worker.ts\', import.meta.url), { type: \'module\' }): update inlineHashWorker in vite.config.ts');
       return { code: `import InlineCrc64Worker from './crc64.worker.ts?worker&inline';\n${code.replace(expression, 'new InlineCrc64Worker()')}`, map: null };
     },
   };

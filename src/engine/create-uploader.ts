@@ -1,49 +1,27 @@
-import { DEFAULT_MAX_CHECKPOINT_AGE_MS, pruneExpiredCheckpoints } from './checkpoint-maintenance';
-import { createIdbCheckpointStore } from './checkpoint-store';
-import { createCheckpointWriter } from './checkpoint-writer';
-import { systemClock } from './clock';
-import { browserConnectivity } from './connectivity';
-import type { Clock, Connectivity, CredentialsSource, Crc64Hasher, ObjectInfoSource, OssControl, PartTransport } from './contracts';
-import { createCrc64Hasher } from './crc64';
-import { createCredentialsSource, fetchTokenEndpoint } from './credentials';
-import type { EngineSettings } from './engine-deps';
-import { fingerprintFile } from './fingerprint';
-import { createObjectInfoSource } from './object-info';
-import { createOssControl } from './oss-control';
-import { DEFAULT_PART_SIZE } from './part-plan';
-import { createPartScheduler } from './part-scheduler';
-import { DEFAULT_RETRY_DELAYS, DEFAULT_STALL_TIMEOUT_MS } from './retry-policy';
-import { UploadQueue, type PageEvents } from './uploader';
-import type { Uploader, UploaderOptions } from './types';
-import { createXhrTransport } from './xhr-transport';
-import { validateMeta } from './object-headers';
-import { createUploadRecordsSource, type UploadRecordsSource } from './upload-records';
+import { DEFAULT_MAX_CHECKPOINT_AGE_MS, pruneExpiredCheckpoints } from './checkpoints/checkpoint-maintenance';
+import { createIdbCheckpointStore } from './checkpoints/idb-checkpoint-store';
+import { createCheckpointWriter } from './checkpoints/checkpoint-writer';
+import { systemClock } from './support/clock';
+import { browserConnectivity } from './support/connectivity';
+import type { CreateUploaderOptions, Crc64Hasher, PageEvents, Uploader } from './contracts';
+import { createCrc64Hasher } from './integrity/crc64';
+import { createCredentialsSource, fetchTokenEndpoint } from './credentials/credentials';
+import type { ResolvedSettings } from './engine-deps';
+import { fingerprintFile } from './resume/fingerprint';
+import { createObjectInfoSource } from './oss/object-info';
+import { createOssControl } from './oss/oss-control';
+import { DEFAULT_PART_SIZE } from './transfer/part-plan';
+import { createPartScheduler } from './transfer/part-scheduler';
+import { DEFAULT_RETRY_DELAYS, DEFAULT_STALL_TIMEOUT_MS } from './transfer/retry-policy';
+import { UploadQueue } from './core/upload-queue';
+import { createXhrTransport } from './transfer/xhr-transport';
+import { validateMeta } from './oss/object-headers';
+import { createUploadRecordsSource } from './oss/upload-records';
+import { createUploadLocks } from './locks/upload-locks';
 
 export const DEFAULT_PARALLEL = 4;
 /** About ten progress events a second: smooth to watch, cheap to render. */
 export const DEFAULT_PROGRESS_INTERVAL_MS = 100;
-
-/** Public options plus the edges, each replaceable (tests, other runtimes). */
-export interface CreateUploaderOptions extends UploaderOptions {
-  control?: OssControl;
-  transport?: PartTransport;
-  /** Takes precedence over `getCredentials`. */
-  credentials?: CredentialsSource;
-  /** Default: the token endpoint's object-info route, when its answer names one. */
-  objectInfo?: ObjectInfoSource;
-  /** Default: the token endpoint's upload records route, when its answer names one. */
-  records?: UploadRecordsSource;
-  /** A hasher given here stays the caller's: `destroy()` stops only the workers of the default one. */
-  hasher?: Crc64Hasher;
-  connectivity?: Connectivity;
-  clock?: Clock;
-  fingerprint?: (file: File) => Promise<string>;
-  /** Where `pagehide` flushes checkpoints; default `globalThis` when it has `addEventListener`. */
-  pageEvents?: PageEvents | null;
-  progressIntervalMs?: number;
-  /** Jitter source for retry delays. */
-  random?: () => number;
-}
 
 /**
  * Builds an uploader with browser defaults: XHR part transport, ali-oss control plane, CRC-64 in
@@ -58,7 +36,7 @@ export async function createUploader(options: CreateUploaderOptions = {}): Promi
   const writer = createCheckpointWriter(store);
   const credentials = options.credentials ?? createCredentialsSource(options.getCredentials ?? fetchTokenEndpoint(), clock);
   const control = options.control ?? createOssControl();
-  const settings: EngineSettings = {
+  const settings: ResolvedSettings = {
     partSize: options.partSize ?? DEFAULT_PART_SIZE,
     retryDelays: options.retry?.delays ?? DEFAULT_RETRY_DELAYS,
     stallTimeoutMs: options.retry?.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
@@ -88,6 +66,7 @@ export async function createUploader(options: CreateUploaderOptions = {}): Promi
     store,
     writer,
     fingerprint: options.fingerprint ?? fingerprintFile,
+    locks: options.locks === undefined ? createUploadLocks() : options.locks,
     records: options.records ?? createUploadRecordsSource(),
     settings,
   };

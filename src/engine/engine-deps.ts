@@ -1,13 +1,11 @@
-import type { Clock, Connectivity, CredentialsSource, Crc64Hasher, ObjectInfoSource, OssControl, PartTransport } from './contracts';
-import type { CheckpointWriter } from './checkpoint-writer';
-import type { PartScheduler } from './part-scheduler';
-import type { RetryContext } from './retry-loop';
-import type { ObjectSettings } from './object-headers';
-import type { UploadRecordsSource } from './upload-records';
-import type { CheckpointStore } from './types';
+import type { CheckpointStore, Clock, Connectivity, Crc64Hasher, CredentialsSource, ObjectInfoSource, OssControl, PartTransport, UploadRecordsSource, UploadLocks } from './contracts';
+import type { CheckpointWriter } from './checkpoints/checkpoint-writer';
+import type { PartScheduler } from './transfer/part-scheduler';
+import type { RetryContext } from './transfer/retry-loop';
+import type { ObjectSettings } from './oss/object-headers';
 
 /** Options resolved to their defaults once, at the uploader. */
-export interface EngineSettings {
+export interface ResolvedSettings {
   partSize: number;
   retryDelays: readonly number[];
   stallTimeoutMs: number;
@@ -34,9 +32,11 @@ export interface EngineDeps {
   store: CheckpointStore;
   writer: CheckpointWriter;
   fingerprint: (file: File) => Promise<string>;
+  /** Keeps two tabs from uploading the same file at once; null: no such guard. */
+  locks: UploadLocks | null;
   /** The token endpoint's upload records (confirm after a failed callback). */
   records: UploadRecordsSource;
-  settings: EngineSettings;
+  settings: ResolvedSettings;
 }
 
 export function retryContext(deps: EngineDeps, signal: AbortSignal, onFailure?: (err: unknown) => void): RetryContext {

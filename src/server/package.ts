@@ -30,7 +30,7 @@ export type { RateLimitStore } from './token/rate-limit-store';
 export { createRedisRateLimitStore } from './token/redis-rate-limit-store';
 export type { RedisRateLimitStoreOptions } from './token/redis-rate-limit-store';
 export { createCookieAuthorizer } from './token/authorize';
-export type { Authorize, CookieAuthorizerOptions, Uploader } from './token/authorize';
+export type { Authorize, CookieAuthorizerOptions, UploaderIdentity } from './token/authorize';
 export { loadTokenSettings, resolveCookieSecret, TokenConfigError } from './token/config';
 export type { TokenSettings } from './token/config';
 export { consoleTokenLogger, redactSecret } from './token/logger';

@@ -1,4 +1,4 @@
-import type { GetCredentials, UploaderOptions } from '../engine/types';
+import type { GetCredentials, UploaderOptions } from '../engine/contracts';
 import type { UploaderFactory } from './store/upload-store';
 
 export interface EngineSettings {

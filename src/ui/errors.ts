@@ -1,4 +1,4 @@
-import type { UploadErrorInfo } from '../engine/types';
+import type { UploadErrorInfo } from '../engine/contracts';
 import type { UploaderComposer } from './i18n';
 
 /** Plain words for an engine error: what happened and what to do, plus the raw message for support. */

@@ -1,4 +1,4 @@
-import type { UploadErrorCode, UploadResult } from '../engine/types';
+import type { UploadErrorCode, UploadResult } from '../engine/contracts';
 import type { RejectReason } from './files/file-rules';
 import type { RowState, UploadRow } from './store/upload-row';
 import type { UploadFile } from './file-list';

@@ -1,4 +1,4 @@
-import type { UploadResult } from '../engine/types';
+import type { UploadResult } from '../engine/contracts';
 import { ACTIVE_STATES, type UploadRow } from './store/upload-row';
 
 /** A file's state in the `fileList` read model, as Element Plus `el-upload` names them. */

@@ -1,4 +1,4 @@
-import type { AddOptions, Uploader } from '../engine/types';
+import type { AddOptions, Uploader } from '../engine/contracts';
 import type { UploaderFactory } from './store/upload-store';
 
 /** Per-file engine options beyond the key (e.g. `meta` from `beforeUpload`), handed to `add()` with the file. */

@@ -31,4 +31,4 @@ export type {
   UploadResult,
   UnfinishedUpload,
   Uploader,
-} from '../engine/types';
+} from '../engine/contracts';

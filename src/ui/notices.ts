@@ -1,4 +1,4 @@
-import type { UploadNotice, UploadNoticeCode, UploadSnapshot } from '../engine/types';
+import type { UploadNotice, UploadNoticeCode, UploadSnapshot } from '../engine/contracts';
 import type { UploaderComposer } from './i18n';
 
 /** Message key per notice code. A code added to the engine later is shown as the engine wrote it. */
@@ -23,12 +23,7 @@ export function translateNotice(notice: UploadNotice, i18n: UploaderComposer): s
   return i18n.t(key);
 }
 
-/**
- * The notices of an upload, translated by code. An engine that reports only sentences
- * (`notices` without `noticeDetails`) has them shown as written.
- */
-export function translateNotices(snapshot: Pick<UploadSnapshot, 'notices' | 'noticeDetails'>, i18n: UploaderComposer): string[] {
-  const details = snapshot.noticeDetails;
-  if (!details || details.length !== snapshot.notices.length) return [...snapshot.notices];
-  return details.map((notice) => translateNotice(notice, i18n));
+/** The notices of an upload, translated by code. */
+export function translateNotices(snapshot: Pick<UploadSnapshot, 'notices'>, i18n: UploaderComposer): string[] {
+  return snapshot.notices.map((notice) => translateNotice(notice, i18n));
 }

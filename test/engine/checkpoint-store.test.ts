@@ -1,9 +1,9 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { IDBFactory } from 'fake-indexeddb';
-import { createIdbCheckpointStore } from '../../src/engine/checkpoint-store';
-import { createMemoryCheckpointStore } from '../../src/engine/memory-checkpoint-store';
-import type { CheckpointStore } from '../../src/engine/types';
+import { createIdbCheckpointStore } from '../../src/engine/checkpoints/idb-checkpoint-store';
+import { createMemoryCheckpointStore } from '../../src/engine/checkpoints/memory-checkpoint-store';
+import type { CheckpointStore } from '../../src/engine/contracts';
 import { makeCheckpoint } from './fixtures';
 
 let dbCounter = 0;

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createCheckpointWriter } from '../../src/engine/checkpoint-writer';
-import { createMemoryCheckpointStore } from '../../src/engine/memory-checkpoint-store';
-import type { Checkpoint, CheckpointStore } from '../../src/engine/types';
+import { createCheckpointWriter } from '../../src/engine/checkpoints/checkpoint-writer';
+import { createMemoryCheckpointStore } from '../../src/engine/checkpoints/memory-checkpoint-store';
+import type { Checkpoint, CheckpointStore } from '../../src/engine/contracts';
 import { deferred, makeCheckpoint } from './fixtures';
 
 /** A store whose writes wait until the test releases them, one by one. */

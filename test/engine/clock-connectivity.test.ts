@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sleep, systemClock } from '../../src/engine/clock';
-import { createBrowserConnectivity } from '../../src/engine/connectivity';
+import { sleep, systemClock } from '../../src/engine/support/clock';
+import { createBrowserConnectivity } from '../../src/engine/support/connectivity';
 
 describe('systemClock', () => {
   it('sleeps and reads the time', async () => {

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createCrc64Hasher } from '../../src/engine/crc64';
-import { digestBlob, digestSpans } from '../../src/engine/crc64-blob';
-import type { Crc64Request, Crc64Response } from '../../src/engine/crc64-messages';
+import { createCrc64Hasher } from '../../src/engine/integrity/crc64';
+import { digestBlob, digestSpans } from '../../src/engine/integrity/crc64-blob';
+import type { Crc64Request, Crc64Response } from '../../src/engine/integrity/crc64-messages';
 import { InProcessWorker } from './support/in-process-worker';
 
 const text = (s: string) => new Blob([s]);

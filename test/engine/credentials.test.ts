@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { createCredentialsSource, fetchTokenEndpoint, parseRetryAfter } from '../../src/engine/credentials';
-import { EngineError } from '../../src/engine/engine-error';
-import type { Credentials, GetCredentials } from '../../src/engine/types';
+import { createCredentialsSource, fetchTokenEndpoint, parseRetryAfter } from '../../src/engine/credentials/credentials';
+import { EngineError } from '../../src/engine/errors/engine-error';
+import type { Credentials, GetCredentials } from '../../src/engine/contracts';
 import { deferred, makeCredentials, manualClock } from './fixtures';
 
 const HOUR = 3_600_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fingerprintFile, sampleRanges } from '../../src/engine/fingerprint';
+import { fingerprintFile, sampleRanges } from '../../src/engine/resume/fingerprint';
 
 const KiB = 1024;
 

@@ -1,5 +1,4 @@
-import type { Clock } from '../../src/engine/contracts';
-import type { Checkpoint, Credentials } from '../../src/engine/types';
+import type { Checkpoint, Clock, Credentials } from '../../src/engine/contracts';
 
 export function makeCheckpoint(overrides: Partial<Checkpoint> = {}): Checkpoint {
   return {

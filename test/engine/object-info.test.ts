@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { createObjectInfoSource } from '../../src/engine/object-info';
+import { createObjectInfoSource } from '../../src/engine/oss/object-info';
 import { makeCredentials } from './fixtures';
 
 // msw stands in for the token endpoint's object-info route; the route itself is tested against the local OSS.

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { createOssControl } from '../../src/engine/oss-control';
+import { createOssControl } from '../../src/engine/oss/oss-control';
 import { makeCredentials } from './fixtures';
 
 // ali-oss's Node build against msw: the callback headers reach OSS on Complete, and its answers come back.

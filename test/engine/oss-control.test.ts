@@ -2,8 +2,8 @@ import { createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { createAliOssClient, createOssControl, toEngineError, type OssClient, type OssClientFactory } from '../../src/engine/oss-control';
-import { EngineError } from '../../src/engine/engine-error';
+import { createAliOssClient, createOssControl, toEngineError, type OssClient, type OssClientFactory } from '../../src/engine/oss/oss-control';
+import { EngineError } from '../../src/engine/errors/engine-error';
 import { makeCredentials } from './fixtures';
 
 // Runs ali-oss's Node build (what `import('ali-oss')` resolves to outside a bundler) against msw.

@@ -16,7 +16,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/browsers';
 import { startLocalOss, type LocalOss } from '../../src/server/local-oss';
 import type { TokenResponse } from '../../src/shared/token-response';
-import { sampleRanges } from '../../src/engine/fingerprint';
+import { sampleRanges } from '../../src/engine/resume/fingerprint';
 import type { Core, Patch } from './core-harness/core-harness';
 import { assumeLocalRole } from '../support/local-sts';
 import { startHarnessServer, type HarnessServer } from '../support/harness-server';
@@ -341,9 +341,9 @@ describe('uploader in Chromium against the local OSS server', () => {
       state: 'done',
       resumed: true,
       verification: { partsToCheck: 3, partsChecked: 3, partsResent: 1 },
-      noticeDetails: [{ code: 'PARTS_RESENT', count: 1 }],
+      notices: [{ code: 'PARTS_RESENT', count: 1 }],
     });
-    expect(resumed.snapshot.notices).toEqual([expect.stringMatching(/^1 part .* sent again\.$/)]);
+    expect(resumed.snapshot.notices.map((notice) => notice.message)).toEqual([expect.stringMatching(/^1 part .* sent again\.$/)]);
     expect(resumed.result.crc64).toBe(await crc64Decimal(expected));
     expect(count(key, 'POST', 'uploads')).toBe(0);
     expect(partPuts(key).sort((a, b) => a - b)).toEqual([2, 4, 5, 6]);
@@ -374,7 +374,7 @@ describe('uploader in Chromium against the local OSS server', () => {
 
     expect(outcome.before).toHaveLength(1);
     expect(outcome.after).toEqual(outcome.before);
-    expect(outcome.snapshot).toMatchObject({ state: 'done', resumed: false, noticeDetails: [{ code: 'FILE_CHANGED', unfinishedId: outcome.before[0]?.id }] });
+    expect(outcome.snapshot).toMatchObject({ state: 'done', resumed: false, notices: [{ code: 'FILE_CHANGED', unfinishedId: outcome.before[0]?.id }] });
     expect(outcome.snapshot.verification).toBeUndefined();
     expect(count(key, 'POST', 'uploads')).toBe(1);
     expect(partPuts(key).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);

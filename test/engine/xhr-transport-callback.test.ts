@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createXhrTransport } from '../../src/engine/xhr-transport';
+import { createXhrTransport } from '../../src/engine/transfer/xhr-transport';
 import { fakeXhrFactory } from './fake-xhr';
 
 describe('createXhrTransport with an upload callback', () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createXhrTransport } from '../../src/engine/xhr-transport';
-import { EngineError } from '../../src/engine/engine-error';
+import { createXhrTransport } from '../../src/engine/transfer/xhr-transport';
+import { EngineError } from '../../src/engine/errors/engine-error';
 import { fakeXhrFactory } from './fake-xhr';
 
 const URL_PART_3 = 'http://oss.test/uploads/a.bin?OSSAccessKeyId=AK&Expires=1&Signature=x&partNumber=3&uploadId=U1';

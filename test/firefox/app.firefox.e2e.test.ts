@@ -15,7 +15,7 @@ import type { Browser, BrowserContext } from 'puppeteer-core';
 import { launchFirefox } from '../support/browsers';
 import { startAppStack, type AppStack } from '../ui/app-stack';
 import { storedObjectMd5, writeRandomFile } from '../ui/e2e-files';
-import { DEFAULT_PART_SIZE } from '../../src/engine/part-plan';
+import { DEFAULT_PART_SIZE } from '../../src/engine/transfer/part-plan';
 import {
   checkpointedParts,
   clickButton,

@@ -76,7 +76,7 @@ describe('a file that changed since its checkpoint', () => {
 
     expect(result.error).toBeNull();
     expect(result.snapshot.resumed).toBe(false);
-    expect(result.snapshot.noticeDetails?.map((n) => n.code)).toContain('FILE_CHANGED');
+    expect(result.snapshot.notices.map((n) => n.code)).toContain('FILE_CHANGED');
     // Only the new file's bytes: no part of the old upload was mixed in.
     await expectStored(`${PREFIX}${name}`, second.size, seed);
     // The old upload stays listed, so the caller can still resume or discard it.
@@ -168,7 +168,7 @@ describe('IndexedDB unavailable', () => {
 
     expect(result.resumable).toBe(false);
     expect(result.error).toBeNull();
-    expect(result.snapshot.noticeDetails?.map((n) => n.code)).toContain('NOT_RESUMABLE');
+    expect(result.snapshot.notices.map((n) => n.code)).toContain('NOT_RESUMABLE');
     await expectStored(`${PREFIX}no-idb.bin`, options.size, 8);
   });
 });

@@ -11,7 +11,7 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page } 
 import { chromiumLaunchOptions } from '../support/browsers';
 import { startAppStack, type AppStack } from './app-stack';
 import { storedObjectMd5, writeRandomFile } from './e2e-files';
-import { DEFAULT_PART_SIZE } from '../../src/engine/part-plan';
+import { DEFAULT_PART_SIZE } from '../../src/engine/transfer/part-plan';
 
 /** The README shows these; `SCREENSHOTS=update npm test` refreshes the committed copies. */
 function screenshotPath(name: string): string {

@@ -23,7 +23,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Page, Request } from 'playwright-core';
-import { DEFAULT_PART_SIZE } from '../../src/engine/part-plan';
+import { DEFAULT_PART_SIZE } from '../../src/engine/transfer/part-plan';
 import { launchChromiumOverCdp, type ChromiumOverCdp } from '../support/browsers';
 import { startAppStack, type AppStack } from './app-stack';
 

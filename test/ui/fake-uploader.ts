@@ -13,7 +13,7 @@ import type {
   UploaderEvents,
   UploadResult,
   UploadSnapshot,
-} from '../../src/engine/types';
+} from '../../src/engine/contracts';
 
 type Listener = (...args: never[]) => void;
 
@@ -175,6 +175,11 @@ export class FakeUploader implements Uploader {
 
   on<E extends keyof UploaderEvents>(event: E, listener: UploaderEvents[E]): () => void {
     return this.#listeners.on(event, listener);
+  }
+
+  /** Like the engine's; this fake hears of every upload at each change. */
+  onUpdate(listener: (changed: UploadSnapshot[]) => void): () => void {
+    return this.#listeners.on('change', listener);
   }
 
   emitChange(): void {

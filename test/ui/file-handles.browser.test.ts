@@ -203,8 +203,7 @@ describe('notices and checks of reused parts', () => {
     await pickFiles(firstFileInput(), [fileOf('a.bin')]);
     engine.added[0]?.update({
       state: 'uploading',
-      notices: ['engine sentence one', 'engine sentence two'],
-      noticeDetails: [
+      notices: [
         { code: 'FILE_CHANGED', message: 'engine sentence one', unfinishedId: 'cp-9' },
         { code: 'PARTS_RESENT', message: 'engine sentence two', count: 2 },
       ],

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { flushPromises } from '@vue/test-utils';
 import { nextTick } from 'vue';
-import type { UploadNotice } from '../../src/engine/types';
+import type { UploadNotice } from '../../src/engine/contracts';
 import { FakeUploader, fileOf, unfinishedUpload } from './fake-uploader';
 import { firstFileInput, mountUploader, pickFiles, unmountAll } from './mount-uploader';
 
@@ -60,7 +60,7 @@ describe('an unfinished upload started under another identity', () => {
     const engine = engineWithUploadOfLostIdentity();
     await mountUploader({}, engine);
     await pickFiles(firstFileInput(), [fileOf('movie.mp4')]);
-    engine.added[0]?.update({ state: 'uploading', key: 'uploads/NewIdentity/movie.mp4', notices: [ENGINE_NOTICE], noticeDetails: [identityNotice] });
+    engine.added[0]?.update({ state: 'uploading', key: 'uploads/NewIdentity/movie.mp4', notices: [identityNotice] });
     await nextTick();
 
     expect(noticesOf(rows()[0])).toEqual([NOTICE_EN]);
@@ -71,7 +71,7 @@ describe('an unfinished upload started under another identity', () => {
     const engine = engineWithUploadOfLostIdentity();
     await mountUploader({}, engine);
     await pickFiles(firstFileInput(), [fileOf('movie.mp4')]);
-    engine.added[0]?.update({ state: 'uploading', notices: [ENGINE_NOTICE], noticeDetails: [identityNotice] });
+    engine.added[0]?.update({ state: 'uploading', notices: [identityNotice] });
     await nextTick();
 
     const item = entry('movie.mp4');
@@ -89,7 +89,7 @@ describe('an unfinished upload started under another identity', () => {
     await mountUploader({ languageSelect: true }, engine);
     await chooseLanguage('zh-CN');
     await pickFiles(firstFileInput(), [fileOf('movie.mp4')]);
-    engine.added[0]?.update({ state: 'uploading', notices: [ENGINE_NOTICE], noticeDetails: [identityNotice] });
+    engine.added[0]?.update({ state: 'uploading', notices: [identityNotice] });
     await nextTick();
 
     expect(noticesOf(rows()[0])).toEqual(['此文件未完成的上传是在另一个浏览器会话或另一个登录身份下开始的，无法在这里继续，因此将作为新文件上传。可以丢弃那个未完成的上传。']);

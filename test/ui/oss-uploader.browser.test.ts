@@ -3,7 +3,7 @@ import { flushPromises } from '@vue/test-utils';
 import { h, nextTick } from 'vue';
 import type { RowAction } from '../../src/ui/components/UploadRow.vue';
 import type { UploadRow as UploadRowData } from '../../src/ui/store/upload-row';
-import type { UploadState } from '../../src/engine/types';
+import type { UploadState } from '../../src/engine/contracts';
 import { FakeUploader, fileOf, unfinishedUpload } from './fake-uploader';
 import { firstFileInput, mountUploader, pickFiles, unmountAll } from './mount-uploader';
 
@@ -177,9 +177,9 @@ describe('a row per file', () => {
   test('notices from the engine are shown', async () => {
     const { engine } = await mountUploader();
     await pickFiles(firstFileInput(), [fileOf('a.bin')]);
-    engine.added[0]?.update({ state: 'uploading', notices: ['The earlier upload had expired; started again.'] });
+    engine.added[0]?.update({ state: 'uploading', notices: [{ code: 'UPLOAD_EXPIRED', message: 'The earlier upload had expired; started again.' }] });
     await nextTick();
-    expect(rows()[0]?.querySelector('.ou-row__notice')?.textContent).toBe('The earlier upload had expired; started again.');
+    expect(rows()[0]?.querySelector('.ou-row__notice')?.textContent).toBe('The earlier upload had expired on the server, so this file was started again.');
   });
 });
 

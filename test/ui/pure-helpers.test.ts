@@ -2,8 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { dueAnnouncements, type AnnouncedMilestones } from '../../src/ui/composables/announcements';
 import { applyFileRules } from '../../src/ui/files/file-rules';
 import { formatAge, formatBytes, formatDuration, formatPercent } from '../../src/ui/format';
-import { EXPIRED_NOTICE } from '../../src/engine/upload-session';
-import type { UploadNotice, UploadNoticeCode } from '../../src/engine/types';
+import { EXPIRED_NOTICE } from '../../src/engine/resume/upload-session';
+import type { UploadNotice, UploadNoticeCode } from '../../src/engine/contracts';
 import { createUploaderI18n, pickLocale } from '../../src/ui/i18n';
 import { translateNotice, translateNotices } from '../../src/ui/notices';
 import { checkingParts, pendingRow, type UploadRow } from '../../src/ui/store/upload-row';
@@ -119,12 +119,11 @@ describe('engine notices', () => {
     expect(translateNotice(notice('PARTS_RESENT', { count: 2 }), zh)).toBe('有 2 个分片与文件不一致，已重新发送。');
   });
 
-  test('an unknown code, or an engine without codes, shows the engine\'s message', () => {
+  test('an unknown code shows the engine\'s message', () => {
     const unknown = { code: 'SOMETHING_NEW', message: 'Something new.' } as unknown as UploadNotice;
     expect(translateNotice(unknown, zh)).toBe('Something new.');
-    expect(translateNotices({ notices: ['Only a sentence.'] }, zh)).toEqual(['Only a sentence.']);
     expect(
-      translateNotices({ notices: [EXPIRED_NOTICE, 'Something new.'], noticeDetails: [{ code: 'UPLOAD_EXPIRED', message: EXPIRED_NOTICE }, unknown] }, en),
+      translateNotices({ notices: [{ code: 'UPLOAD_EXPIRED', message: EXPIRED_NOTICE }, unknown] }, en),
     ).toEqual(['The earlier upload had expired on the server, so this file was started again.', 'Something new.']);
   });
 });

@@ -227,8 +227,7 @@ describe('files with handles and one-click resume', () => {
     await store.addFiles([fileOf('movie.mp4')], { autoStart: true });
     engine.added[0]?.update({
       state: 'uploading',
-      notices: ['engine words'],
-      noticeDetails: [{ code: 'IDENTITY_CHANGED', message: 'engine words', unfinishedId: 'cp-1' }],
+      notices: [{ code: 'IDENTITY_CHANGED', message: 'engine words', unfinishedId: 'cp-1' }],
     });
     expect(store.unfinishedErrors).toEqual({ 'cp-1': { code: 'IDENTITY_CHANGED', message: 'engine words', retryable: false } });
 
@@ -236,13 +235,6 @@ describe('files with handles and one-click resume', () => {
     await store.resumeUnfinished('cp-2');
     expect(Object.keys(store.unfinishedErrors).sort()).toEqual(['cp-1', 'cp-2']);
     expect(store.unfinished.map((item) => item.id)).toEqual(['cp-1', 'cp-2']);
-  });
-
-  test('an engine without resumeUnfinished offers no one-click resume', async () => {
-    const store = makeStore();
-    Object.defineProperty(engine, 'resumeUnfinished', { value: undefined });
-    await store.start();
-    expect(store.resumesFromHandles).toBe(false);
   });
 });
 

@@ -15,7 +15,7 @@ import { chromium, type Browser, type Locator, type Page } from 'playwright-core
 import { chromiumLaunchOptions } from '../support/browsers';
 import { startAppStack, type AppStack } from './app-stack';
 import { md5, storedObjectMd5, writeRandomFile } from './e2e-files';
-import { DEFAULT_PART_SIZE } from '../../src/engine/part-plan';
+import { DEFAULT_PART_SIZE } from '../../src/engine/transfer/part-plan';
 
 let app: AppStack;
 let browser: Browser;

@@ -6,7 +6,7 @@ import type { TokenErrorCode, TokenErrorResponse, TokenResponse } from '../../sh
 import { StsError, stsFailureKind } from './assume-role';
 import type { AssumeRole, StsCredentials, StsFailureKind } from './assume-role';
 import { createCookieAuthorizer } from './authorize';
-import type { Authorize, Uploader } from './authorize';
+import type { Authorize, UploaderIdentity } from './authorize';
 import type { TokenSettings } from './config';
 import { createCredentialCache } from './credential-cache';
 import { consoleTokenLogger, redactSecret } from './logger';
@@ -233,7 +233,7 @@ export function createTokenApp({
    * uploader's identity (401 without one), and STS failures answered with a code of ours (logged
    * where they happen, with STS's own words, which never reach the client).
    */
-  async function guarded(c: Context, failure: string, handle: (uploader: Uploader) => Promise<Response>): Promise<Response> {
+  async function guarded(c: Context, failure: string, handle: (uploader: UploaderIdentity) => Promise<Response>): Promise<Response> {
     const byIp = await takeRate(`ip:${clientAddress(c, config.trustProxy)}`, config.rateLimit.perIpPerMinute);
     if (!byIp.allowed) return tooManyRequests(c, byIp.retryAfterSeconds);
     try {

@@ -3,13 +3,13 @@ import { getSignedCookie, setSignedCookie } from 'hono/cookie';
 import { isHttpsRequest } from './request-info';
 import { newAnonymousSubject, isValidSubject } from './subject';
 
-export interface Uploader {
+export interface UploaderIdentity {
   /** Stable id of the uploader; becomes a path segment of its key prefix (see `isValidSubject`). */
   subject: string;
 }
 
 /** Decides who is asking for credentials; `null` answers 401. */
-export type Authorize = (c: Context) => Promise<Uploader | null>;
+export type Authorize = (c: Context) => Promise<UploaderIdentity | null>;
 
 export interface CookieAuthorizerOptions {
   /** HMAC key for the cookie signature. */

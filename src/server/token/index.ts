@@ -9,7 +9,7 @@ export type { RateLimitStore } from './rate-limit-store';
 export { createRedisRateLimitStore } from './redis-rate-limit-store';
 export type { RedisRateLimitStoreOptions } from './redis-rate-limit-store';
 export { createCookieAuthorizer } from './authorize';
-export type { Authorize, CookieAuthorizerOptions, Uploader } from './authorize';
+export type { Authorize, CookieAuthorizerOptions, UploaderIdentity } from './authorize';
 export { loadTokenSettings, resolveCookieSecret, TokenConfigError } from './config';
 export type { TokenSettings } from './config';
 export { consoleTokenLogger, redactSecret } from './logger';

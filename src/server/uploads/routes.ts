@@ -8,7 +8,7 @@ import type {
   UploadListResponse,
 } from '../../shared/token-response';
 import { decodeFileName, MAX_FILE_NAME_LENGTH } from '../../shared/upload-callback';
-import type { Uploader } from '../token/authorize';
+import type { UploaderIdentity } from '../token/authorize';
 import type { TokenLogger } from '../token/logger';
 import { uploadPrefixFor } from '../token/subject';
 import { CallbackSignatureError, type CallbackVerifier } from './callback-signature';
@@ -30,7 +30,7 @@ export interface UploadRoutesContext {
   bucket: string;
   logger: TokenLogger;
   /** The token app's rate limits, identity and STS error handling. */
-  guarded: (c: Context, failure: string, handle: (uploader: Uploader) => Promise<Response>) => Promise<Response>;
+  guarded: (c: Context, failure: string, handle: (uploader: UploaderIdentity) => Promise<Response>) => Promise<Response>;
 }
 
 const DEFAULT_PAGE = 20;

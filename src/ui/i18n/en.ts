@@ -19,6 +19,7 @@ export const en = {
   state: {
     pending: 'Waiting to start',
     queued: 'Queued',
+    elsewhere: 'Uploading in another tab',
     preparing: 'Preparing',
     uploading: 'Uploading',
     paused: 'Paused',

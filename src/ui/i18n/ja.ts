@@ -21,6 +21,7 @@ export const ja: UploaderMessages = {
   state: {
     pending: '開始待ち',
     queued: '待機中',
+    elsewhere: '別のタブでアップロード中',
     preparing: '準備中',
     uploading: 'アップロード中',
     paused: '一時停止中',

@@ -21,6 +21,7 @@ export const ko: UploaderMessages = {
   state: {
     pending: '시작 대기',
     queued: '대기 중',
+    elsewhere: '다른 탭에서 업로드 중',
     preparing: '준비 중',
     uploading: '업로드 중',
     paused: '일시 정지됨',

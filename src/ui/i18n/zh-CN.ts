@@ -21,6 +21,7 @@ export const zhCN: UploaderMessages = {
   state: {
     pending: '等待开始',
     queued: '排队中',
+    elsewhere: '正在另一个标签页中上传',
     preparing: '准备中',
     uploading: '上传中',
     paused: '已暂停',

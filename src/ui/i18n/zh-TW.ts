@@ -21,6 +21,7 @@ export const zhTW: UploaderMessages = {
   state: {
     pending: '等待開始',
     queued: '排隊中',
+    elsewhere: '正在另一個分頁中上傳',
     preparing: '準備中',
     uploading: '上傳中',
     paused: '已暫停',

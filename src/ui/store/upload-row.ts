@@ -1,4 +1,4 @@
-import type { UploadSnapshot, UploadState } from '../../engine/types';
+import type { UploadSnapshot, UploadState } from '../../engine/contracts';
 import { relativePathOf } from '../files/relative-path';
 
 /** `pending`: picked while `autoStart` is off (or before the engine is ready); not yet given to the engine. */
@@ -11,13 +11,13 @@ export interface UploadRow extends Omit<UploadSnapshot, 'state'> {
   expectedResume: boolean;
 }
 
-export const ACTIVE_STATES: ReadonlySet<RowState> = new Set(['queued', 'preparing', 'uploading', 'completing']);
+export const ACTIVE_STATES: ReadonlySet<RowState> = new Set(['queued', 'elsewhere', 'preparing', 'uploading', 'completing']);
 
 export function rowFromSnapshot(snapshot: UploadSnapshot, expectedResume: boolean): UploadRow {
   return {
     ...snapshot,
     progress: { ...snapshot.progress },
-    notices: [...snapshot.notices],
+    notices: snapshot.notices.map((notice) => ({ ...notice })),
     expectedResume,
   };
 }
@@ -43,7 +43,7 @@ export function pendingRow(id: string, file: File): UploadRow {
 
 /** The person expected a resume but the engine found no matching checkpoint. */
 export function missedResume(row: UploadRow): boolean {
-  return row.expectedResume && !row.resumed && !['pending', 'queued', 'preparing'].includes(row.state);
+  return row.expectedResume && !row.resumed && !['pending', 'queued', 'elsewhere', 'preparing'].includes(row.state);
 }
 
 /**

@@ -8,7 +8,7 @@ import type {
   Uploader,
   UploadResult,
   UploadSnapshot,
-} from '../../engine/types';
+} from '../../engine/contracts';
 import { relativePathOf } from '../files/relative-path';
 import { handleOf } from '../files/file-handles';
 import { pendingRow, rowFromSnapshot, type UploadRow } from './upload-row';
@@ -58,7 +58,7 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
     const status = ref<EngineStatus>('idle');
     const startError = ref<string | null>(null);
     const resumable = ref(true);
-    /** The engine can continue an unfinished upload from its saved file handle (`resumeUnfinished`). */
+    /** The engine is running, so it can continue an unfinished upload from its saved file handle (`resumeUnfinished`). */
     const resumesFromHandles = ref(false);
     /** Why a one-click resume of an unfinished upload failed, by its id; cleared on the next try. */
     const resumeErrors = ref<Record<string, UploadErrorInfo>>({});
@@ -196,9 +196,9 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
       for (const row of changed) emit({ type: 'progress', row });
     }
 
-    /** Only the uploads that changed, where the engine can say which (`onUpdate`); else all of them. */
+    /** Only the uploads that changed (`onUpdate`). */
     function listen(engine: Uploader): void {
-      unsubscribes.push(engine.onUpdate ? engine.onUpdate(applyAll) : engine.on('change', applyAll));
+      unsubscribes.push(engine.onUpdate(applyAll));
     }
 
     function applyFinal(snapshot: UploadSnapshot): UploadRow | undefined {
@@ -234,7 +234,7 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
           }
           uploader = engine;
           resumable.value = engine.resumable;
-          resumesFromHandles.value = typeof engine.resumeUnfinished === 'function';
+          resumesFromHandles.value = true;
           listen(engine);
           const remembered = await engine.listUnfinished();
           if (startedIn !== generation) return null;
@@ -393,7 +393,7 @@ export function defineUploadStore(id: string, createUploader: UploaderFactory) {
      */
     async function resumeUnfinished(unfinishedId: string): Promise<void> {
       const engine = uploader ?? (await start());
-      if (!engine?.resumeUnfinished) return;
+      if (!engine) return;
       const { [unfinishedId]: _previous, ...others } = resumeErrors.value;
       resumeErrors.value = others;
       let upload: Upload;
@@ -501,7 +501,7 @@ function nameKey(name: string, relativePath: string | undefined): string {
 /** The IDENTITY_CHANGED notices of a row, by the unfinished upload they name; undefined when none. */
 function identityNoticesOf(row: UploadRow): Record<string, UploadErrorInfo> | undefined {
   let found: Record<string, UploadErrorInfo> | undefined;
-  for (const notice of row.noticeDetails ?? []) {
+  for (const notice of row.notices) {
     if (notice.code !== 'IDENTITY_CHANGED' || notice.unfinishedId === undefined) continue;
     (found ??= {})[notice.unfinishedId] = { code: 'IDENTITY_CHANGED', message: notice.message, retryable: false };
   }

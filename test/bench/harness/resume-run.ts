@@ -105,7 +105,7 @@ export async function resumeToFinish(file: File, key: string, verifyResumedParts
       ms,
       result,
       resumed: snapshot.resumed,
-      notices: snapshot.notices,
+      notices: snapshot.notices.map((notice) => notice.message),
       verification: snapshot.verification ?? null,
       longTasks: await longTasks.stop(),
     };

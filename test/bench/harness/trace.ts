@@ -1,5 +1,5 @@
 import type { Crc64Hasher, PartTransport, Upload } from '../../../src/engine';
-import { createXhrTransport } from '../../../src/engine/xhr-transport';
+import { createXhrTransport } from '../../../src/engine/transfer/xhr-transport';
 
 /** The last lines kept; enough to see how an upload got where it is. */
 const KEPT = 200;

@@ -7,9 +7,9 @@ import type OSS from 'ali-oss';
 import { createUploader, createIdbCheckpointStore, createMemoryCheckpointStore, buildObjectKey } from '../../../src/engine';
 import type { Checkpoint, DonePart, PartTransport, UploadSnapshot } from '../../../src/engine';
 import type { TokenResponse } from '../../../src/shared/token-response';
-import { createCrc64Hasher } from '../../../src/engine/crc64';
+import { createCrc64Hasher } from '../../../src/engine/integrity/crc64';
 import { slowHashCount, trace, tracedHasher, tracedTransport, traceLines, traceUpload } from './trace';
-import { fingerprintFile } from '../../../src/engine/fingerprint';
+import { fingerprintFile } from '../../../src/engine/resume/fingerprint';
 import { trustingServerCrc } from './server-crc';
 import { resumeToFinish, type ResumeRun } from './resume-run';
 import { mainSend, workerSend } from './read-once';
@@ -257,7 +257,7 @@ const bench: BenchPage = {
         msToFirstPart: firstPartAt - started,
         resumed: snapshot.resumed,
         bytesAlreadyDone: snapshot.progress.bytesUploaded,
-        notices: snapshot.notices,
+        notices: snapshot.notices.map((notice) => notice.message),
       };
     } finally {
       // Pauses the upload, which aborts the held part; the bench aborts the multipart upload.

@@ -3,9 +3,20 @@
  * browser defaults (XHR, ali-oss, CRC worker, IndexedDB). Credentials come from the test
  * process through the exposed `assumeRole` function.
  */
-import { createIdbCheckpointStore, createUploader, type Credentials, type OssControl, type PartTransport, type Upload, type Uploader } from '../../../src/engine/index';
-import { createOssControl } from '../../../src/engine/oss-control';
-import { createXhrTransport } from '../../../src/engine/xhr-transport';
+import {
+  createIdbCheckpointStore,
+  createUploader,
+  type Credentials,
+  type ObjectInfoSource,
+  type OssControl,
+  type PartTransport,
+  type Upload,
+  type Uploader,
+} from '../../../src/engine/index';
+import type { ObjectInfoResponse } from '../../../src/shared/token-response';
+import { createChannelLocks } from '../../../src/engine/locks/channel-locks';
+import { createOssControl } from '../../../src/engine/oss/oss-control';
+import { createXhrTransport } from '../../../src/engine/transfer/xhr-transport';
 
 /** Holds every part numbered above `holdAbove` until `release()`, so a test can act mid-upload. */
 export interface HeldTransport extends PartTransport {
@@ -84,6 +95,14 @@ async function writeOpfsFile(size: number, name: string, seed: number): Promise<
 
 const getCredentials = (): Promise<Credentials> => (window as unknown as { assumeRole(): Promise<Credentials> }).assumeRole();
 
+/**
+ * The token endpoint's object-info route, answered by the test process (a HEAD with the root key,
+ * as the endpoint makes one with its own credentials) through the exposed `headObject`.
+ */
+const objectInfoFromTest: ObjectInfoSource = {
+  get: ({ key }) => (window as unknown as { headObject(key: string): Promise<ObjectInfoResponse> }).headObject(key),
+};
+
 const core = {
   createUploader,
   createIdbCheckpointStore,
@@ -93,6 +112,8 @@ const core = {
   whenCheckpointHas,
   writeOpfsFile,
   getCredentials,
+  objectInfoFromTest,
+  createChannelLocks,
   /** Kept between `evaluate` calls of one page load. */
   state: {} as { uploader?: Uploader; upload?: Upload; transport?: HeldTransport },
 };

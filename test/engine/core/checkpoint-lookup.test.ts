@@ -5,8 +5,8 @@
  */
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createIdbCheckpointStore } from '../../../src/engine/checkpoint-store';
-import { indexCheckpoints } from '../../../src/engine/checkpoint-lookup';
+import { createIdbCheckpointStore } from '../../../src/engine/checkpoints/idb-checkpoint-store';
+import { indexCheckpoints } from '../../../src/engine/resume/checkpoint-lookup';
 import { makeCheckpoint } from '../fixtures';
 import { createRig, fingerprintOf, KiB, makeFile } from './fakes';
 
@@ -43,7 +43,7 @@ describe('checkpoint lookups for many files', () => {
     const uploads = files.map((file) => uploader.add(file));
     await Promise.allSettled(uploads.map((upload) => upload.finished));
     expect(counter.reads).toBe(1);
-    expect(uploads[7]!.snapshot().noticeDetails?.map((notice) => notice.code)).toContain('UPLOAD_EXPIRED');
+    expect(uploads[7]!.snapshot().notices.map((notice) => notice.code)).toContain('UPLOAD_EXPIRED');
   });
 
   it('small files, sent as one PutObject each, read no checkpoint at all', async () => {

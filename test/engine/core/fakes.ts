@@ -6,15 +6,13 @@
  * part ETags are the real quoted upper-case MD5, as OSS gives them.
  */
 import { createHash } from 'node:crypto';
-import type { BlobDigest, Clock, Connectivity, CredentialsSource, Crc64Hasher, ListedPart, ObjectInfoSource, OssControl, PartTransport } from '../../../src/engine/contracts';
-import { EngineError } from '../../../src/engine/engine-error';
-import type { Checkpoint, CheckpointStore, Credentials } from '../../../src/engine/types';
-import { createMemoryCheckpointStore } from '../../../src/engine/memory-checkpoint-store';
-import { createUploader, type CreateUploaderOptions } from '../../../src/engine/create-uploader';
-import type { UploadRecordsSource } from '../../../src/engine/upload-records';
+import type { BlobDigest, Checkpoint, CheckpointStore, Clock, Connectivity, Crc64Hasher, CreateUploaderOptions, Credentials, CredentialsSource, ListedPart, ObjectInfoSource, OssControl, PartTransport, UploadRecordsSource } from '../../../src/engine/contracts';
+import { EngineError } from '../../../src/engine/errors/engine-error';
+import { createMemoryCheckpointStore } from '../../../src/engine/checkpoints/memory-checkpoint-store';
+import { createUploader } from '../../../src/engine/create-uploader';
 import type { UploadRecord } from '../../../src/shared/token-response';
 import { decodeFileName } from '../../../src/shared/upload-callback';
-import type { UploadQueue } from '../../../src/engine/uploader';
+import type { UploadQueue } from '../../../src/engine/core/upload-queue';
 
 export const PREFIX = 'users/42/';
 export const KiB = 1024;
@@ -46,11 +44,40 @@ async function md5Hex(blob: Blob): Promise<string> {
   return createHash('md5').update(new Uint8Array(await blob.arrayBuffer())).digest('hex').toUpperCase();
 }
 
-/** Resolves waiters when opened; a waiter whose signal aborts rejects with an AbortError. */
+/** Promises of the next matching events: what a test awaits instead of letting time pass. */
+export class Awaited<T> {
+  readonly #waiting = new Set<(value: T) => boolean>();
+
+  /** Resolves with the `count`-th event from now that `match` accepts. */
+  next(match: (value: T) => boolean = () => true, count = 1): Promise<T> {
+    let left = count;
+    return new Promise((resolve) => this.#waiting.add((value) => match(value) && --left === 0 && (resolve(value), true)));
+  }
+
+  emit(value: T): void {
+    for (const waiter of [...this.#waiting]) if (waiter(value)) this.#waiting.delete(waiter);
+  }
+}
+
+/**
+ * Resolves waiters when opened; a waiter whose signal aborts rejects with an AbortError. A test
+ * awaits `reached(n)` (n calls held at once) or `aborted(n)` (n let go by their signal, after their
+ * rejection was handled).
+ */
 export class Gate {
   #open = false;
   #waiters = new Set<() => void>();
   waiting = 0;
+  #aborted = 0;
+  readonly #changes = new Awaited<void>();
+
+  reached(count: number): Promise<void> {
+    return this.waiting >= count ? Promise.resolve() : this.#changes.next(() => this.waiting >= count);
+  }
+
+  aborted(count: number): Promise<void> {
+    return this.#aborted >= count ? Promise.resolve() : this.#changes.next(() => this.#aborted >= count);
+  }
 
   wait(signal?: AbortSignal): Promise<void> {
     if (this.#open) return Promise.resolve();
@@ -63,10 +90,13 @@ export class Gate {
         resolve();
       };
       this.#waiters.add(done);
+      this.#changes.emit();
       signal?.addEventListener('abort', () => {
         if (!this.#waiters.delete(done)) return;
         this.waiting--;
         reject(abortError());
+        this.#aborted++;
+        void Promise.resolve().then(() => this.#changes.emit());
       });
     });
   }
@@ -141,6 +171,36 @@ export class FakeOss {
     this.#interceptors.push(fn);
   }
 
+  readonly #entered = new Awaited<FakeCall>();
+  readonly #answered = new Awaited<FakeOp>();
+
+  /** Resolves with the `count`-th call of `op` matching `filter` from now, as it reaches the server (before any interceptor). */
+  nextCall(op: FakeOp, filter: Partial<FakeCall> = {}, count = 1): Promise<FakeCall> {
+    return this.#entered.next((c) => c.op === op && Object.entries(filter).every(([k, v]) => c[k as keyof FakeCall] === v), count);
+  }
+
+  /** Resolves once the server has answered (or refused) the next `count` calls of `op`. */
+  async answered(op: FakeOp, count = 1): Promise<void> {
+    await this.#answered.next((answered) => answered === op, count);
+  }
+
+  constructor() {
+    // Every route tells `answered` when its answer is settled, whoever replaces it later.
+    const routes = [this.control, this.transport, this.objectInfo, this.recordsSource] as unknown as Array<Record<string, (...a: unknown[]) => Promise<unknown>>>;
+    const ops: Record<string, FakeOp> = { get: 'objectInfo' };
+    for (const route of routes) {
+      for (const [name, handle] of Object.entries(route)) {
+        if (name === 'signPutUrl') continue;
+        const announce = (): void => this.#answered.emit(ops[name] ?? (name as FakeOp));
+        route[name] = (...args) => {
+          const answer = handle(...args);
+          answer.then(announce, announce);
+          return answer;
+        };
+      }
+    }
+  }
+
   count(op: FakeOp, filter: Partial<FakeCall> = {}): number {
     return this.calls.filter((c) => c.op === op && Object.entries(filter).every(([k, v]) => c[k as keyof FakeCall] === v)).length;
   }
@@ -160,6 +220,7 @@ export class FakeOss {
 
   async #enter(call: FakeCall): Promise<{ crc64: string | null } | undefined> {
     this.calls.push(call);
+    this.#entered.emit(call);
     let override: { crc64: string | null } | undefined;
     for (const fn of this.#interceptors) {
       const result = await fn(call);
@@ -410,7 +471,16 @@ export class FakeConnectivity implements Connectivity {
   }
   waitForOnline(signal?: AbortSignal): Promise<void> {
     this.waits++;
-    return this.online ? Promise.resolve() : this.#gate.wait(signal);
+    if (this.online) return Promise.resolve();
+    const waiting = this.#gate.wait(signal);
+    this.#offlineWaits.emit();
+    return waiting;
+  }
+  readonly #offlineWaits = new Awaited<void>();
+
+  /** Resolves once something waits for the connection while offline. */
+  waitingForOnline(): Promise<void> {
+    return this.#offlineWaits.next();
   }
   setOffline(): void {
     this.online = false;
@@ -471,6 +541,8 @@ export async function fingerprintOf(file: File): Promise<string> {
 
 export interface TestRig {
   uploader: UploadQueue;
+  /** Resolves with the next checkpoint written to the store that `match` accepts. */
+  nextWrite(match?: (checkpoint: Checkpoint) => boolean): Promise<Checkpoint>;
   oss: FakeOss;
   credentials: FakeCredentials;
   hasher: FakeHasher;
@@ -487,6 +559,12 @@ export async function createRig(options: Partial<CreateUploaderOptions> & { oss?
   const connectivity = new FakeConnectivity();
   const clock = new FakeClock();
   const store = options.storage ?? persistentMemoryStore();
+  const writes = new Awaited<Checkpoint>();
+  const put = store.put.bind(store);
+  store.put = async (checkpoint) => {
+    await put(checkpoint);
+    writes.emit(checkpoint);
+  };
   const uploader = (await createUploader({
     control: oss.control,
     transport: oss.transport,
@@ -497,6 +575,8 @@ export async function createRig(options: Partial<CreateUploaderOptions> & { oss?
     connectivity,
     clock,
     fingerprint: fingerprintOf,
+    // Each test that shares a lock between uploaders (two tabs) passes its own.
+    locks: null,
     pageEvents: null,
     progressIntervalMs: 0,
     random: () => 1,
@@ -504,10 +584,13 @@ export async function createRig(options: Partial<CreateUploaderOptions> & { oss?
     ...options,
     storage: store,
   })) as UploadQueue;
-  return { uploader, oss, credentials, hasher, connectivity, clock, store };
+  return { uploader, nextWrite: (match) => writes.next(match), oss, credentials, hasher, connectivity, clock, store };
 }
 
-/** Lets pending promise callbacks run. */
+/**
+ * Lets pending promise callbacks run. Only for checking that nothing more happens (no call, no
+ * error): to wait for something, await it (`FakeOss.nextCall`, `answered`, `Gate.reached`, `nextWrite`).
+ */
 export async function settle(rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise((resolve) => setImmediate(resolve));
 }

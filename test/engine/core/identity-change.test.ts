@@ -6,10 +6,9 @@
  * another file, sends nothing for it, and keeps it (that identity may come back) until discarded.
  */
 import { describe, expect, it } from 'vitest';
-import type { CredentialsSource } from '../../../src/engine/contracts';
-import { EngineError } from '../../../src/engine/engine-error';
-import type { Checkpoint, Credentials } from '../../../src/engine/types';
-import { UploadError } from '../../../src/engine/upload-errors';
+import type { Checkpoint, Credentials, CredentialsSource } from '../../../src/engine/contracts';
+import { EngineError } from '../../../src/engine/errors/engine-error';
+import { UploadError } from '../../../src/engine/errors/upload-errors';
 import { createRig, FakeCredentials, FakeOss, KiB, makeFile, persistentMemoryStore, PREFIX } from './fakes';
 import { leaveUnfinished } from './unfinished';
 
@@ -107,7 +106,7 @@ describe('an unfinished upload started under another identity', () => {
     expect(oss.calls.filter((call) => !call.key.startsWith(PREFIX))).toEqual([]);
     expect(oss.partNumbersPut().sort()).toEqual([1, 2, 3, 4]);
     expect(upload.snapshot()).toMatchObject({ resumed: false, error: null });
-    expect(upload.snapshot().noticeDetails).toEqual([
+    expect(upload.snapshot().notices).toEqual([
       { code: 'IDENTITY_CHANGED', message: expect.stringMatching(/another identity/), unfinishedId: checkpoint.id },
     ]);
     expect(await idsIn(store)).toEqual([checkpoint.id]);

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { buildObjectKey, MAX_KEY_BYTES } from '../../../src/engine/object-key';
+import { buildObjectKey, MAX_KEY_BYTES } from '../../../src/engine/oss/object-key';
 
 const bytes = (s: string): number => new TextEncoder().encode(s).length;
 

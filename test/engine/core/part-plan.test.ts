@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { DEFAULT_PART_SIZE, GiB, KiB, MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, MiB, planParts } from '../../../src/engine/part-plan';
-import { UploadError } from '../../../src/engine/upload-errors';
+import { DEFAULT_PART_SIZE, GiB, KiB, MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, MiB, planParts } from '../../../src/engine/transfer/part-plan';
+import { UploadError } from '../../../src/engine/errors/upload-errors';
 
 function expectContiguous(size: number, plan: ReturnType<typeof planParts>): void {
   let offset = 0;

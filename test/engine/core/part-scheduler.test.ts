@@ -1,18 +1,18 @@
 import { describe, it, expect } from 'vitest';
-import { createPartScheduler, type Release } from '../../../src/engine/part-scheduler';
-import { settle } from './fakes';
+import { createPartScheduler, type Release } from '../../../src/engine/transfer/part-scheduler';
 
 describe('createPartScheduler', () => {
   it('never has more than `limit` slots out', async () => {
     const scheduler = createPartScheduler(2);
     const signal = new AbortController().signal;
     const granted: Release[] = [];
-    for (let i = 0; i < 5; i++) void scheduler.acquire(0, signal).then((r) => granted.push(r));
-    await settle(2);
+    const asked = Array.from({ length: 5 }, () => scheduler.acquire(0, signal));
+    for (const slot of asked) void slot.then((r) => granted.push(r));
+    await Promise.all(asked.slice(0, 2));
     expect(granted).toHaveLength(2);
     granted[0]?.();
     granted[0]?.();
-    await settle(2);
+    await asked[2];
     expect(granted).toHaveLength(3);
     expect(scheduler.inFlight).toBe(2);
   });
@@ -25,9 +25,10 @@ describe('createPartScheduler', () => {
     const order: number[] = [];
     void scheduler.acquire(0, signal).then(() => order.push(0));
     void scheduler.acquire(2, signal).then(() => order.push(2));
-    void scheduler.acquire(1, signal).then(() => order.push(1));
+    const fromOne = scheduler.acquire(1, signal);
+    void fromOne.then(() => order.push(1));
     first();
-    await settle(2);
+    await fromOne;
     // Upload 0 still has one in flight; 1 and 2 have none, and 1 was added first.
     expect(order).toEqual([1]);
   });

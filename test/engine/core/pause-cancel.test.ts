@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { EngineError, isAbortError } from '../../../src/engine/engine-error';
-import { raceAbort } from '../../../src/engine/abort';
+import { EngineError, isAbortError } from '../../../src/engine/errors/engine-error';
+import { raceAbort } from '../../../src/engine/support/abort';
 import { createRig, type FakeOss, Gate, KiB, makeFile, settle } from './fakes';
 
 describe('pause and resume', () => {
@@ -16,12 +16,12 @@ describe('pause and resume', () => {
       });
     });
     const upload = uploader.add(makeFile(350 * KiB));
-    await settle();
+    await gate.reached(2);
     expect(gate.waiting).toBe(2);
 
     upload.pause();
     expect(upload.snapshot().state).toBe('paused');
-    await settle();
+    await gate.aborted(2);
     expect(aborted.sort()).toEqual([2, 3]);
     expect(upload.snapshot().progress.bytesUploaded).toBe(100 * KiB);
     const callsWhilePaused = oss.calls.length;
@@ -37,7 +37,7 @@ describe('pause and resume', () => {
   });
 
   it('records a part whose response was already on its way at the pause, and does not send it again', async () => {
-    const { uploader, oss, store } = await createRig({ parallel: 1 });
+    const { uploader, oss, store, nextWrite } = await createRig({ parallel: 1 });
     const gate = new Gate();
     const put = oss.transport.put;
     oss.transport.put = async (p) => {
@@ -47,10 +47,11 @@ describe('pause and resume', () => {
       return put({ ...p, signal: new AbortController().signal });
     };
     const upload = uploader.add(makeFile(350 * KiB));
-    await settle();
+    await gate.reached(1);
     upload.pause();
+    const written = nextWrite((checkpoint) => checkpoint.doneParts.length > 0);
     gate.open();
-    await settle();
+    await written;
     expect(upload.snapshot()).toMatchObject({ state: 'paused', progress: { bytesUploaded: 100 * KiB } });
     expect((await store.list())[0]?.doneParts.map((p) => p.number)).toEqual([1]);
     upload.resume();
@@ -70,9 +71,10 @@ describe('pause and resume', () => {
     const upload = uploader.add(makeFile(10 * KiB));
     const errors: unknown[] = [];
     upload.on('error', (e) => errors.push(e));
-    await settle();
+    await gate.reached(1);
     upload.pause();
     gate.open();
+    await oss.answered('put');
     await settle();
     expect(errors).toEqual([]);
     expect(upload.snapshot()).toMatchObject({ state: 'paused', error: null });
@@ -99,7 +101,7 @@ describe('pause and resume', () => {
         upload.pause();
       }
     });
-    await settle();
+    await oss.nextCall('initiate');
     expect(upload.snapshot().state).toBe('paused');
     expect(oss.count('put')).toBe(0);
     upload.resume();
@@ -116,7 +118,7 @@ describe('cancel', () => {
       if (call.op === 'put' && call.partNumber !== 1) await gate.wait(call.signal);
     });
     const upload = uploader.add(makeFile(350 * KiB));
-    await settle();
+    await gate.reached(2);
     expect(await store.list()).toHaveLength(1);
     await upload.cancel();
     expect(upload.snapshot().state).toBe('canceled');
@@ -147,7 +149,7 @@ describe('cancel', () => {
       if (call.op === 'put' && call.partNumber === 2) await gate.wait(call.signal);
     });
     const upload = uploader.add(makeFile(350 * KiB));
-    await settle();
+    await gate.reached(1);
     upload.pause();
     await upload.cancel();
     expect(oss.count('abort')).toBe(1);
@@ -161,9 +163,10 @@ describe('cancel', () => {
     oss.intercept((call) => {
       if (call.op === 'initiate') canceling = upload.cancel();
     });
-    await settle();
+    const aborted = oss.answered('abort');
+    await oss.nextCall('initiate');
     await canceling;
-    await settle();
+    await aborted;
     expect(oss.count('put')).toBe(0);
     expect(oss.uploads.size).toBe(0);
     expect(await store.list()).toEqual([]);
@@ -198,10 +201,11 @@ describe('Initiate answered after a pause or cancel', () => {
     const gate = new Gate();
     uncancellableInitiate(oss, gate);
     const upload = uploader.add(makeFile(350 * KiB));
-    await settle();
+    await gate.reached(1);
     await upload.cancel();
+    const aborted = oss.answered('abort');
     gate.open();
-    await settle();
+    await aborted;
     expect(oss.count('abort', { uploadId: 'up-1' })).toBe(1);
     expect(oss.uploads.size).toBe(0);
     expect(await store.list()).toEqual([]);
@@ -209,14 +213,15 @@ describe('Initiate answered after a pause or cancel', () => {
   });
 
   it('after a pause, keeps and checkpoints it, and the resume continues it', async () => {
-    const { uploader, oss, store } = await createRig();
+    const { uploader, oss, store, nextWrite } = await createRig();
     const gate = new Gate();
     uncancellableInitiate(oss, gate);
     const upload = uploader.add(makeFile(350 * KiB));
-    await settle();
+    await gate.reached(1);
     upload.pause();
+    const written = nextWrite();
     gate.open();
-    await settle();
+    await written;
     expect((await store.list()).map((c) => c.uploadId)).toEqual(['up-1']);
     expect(oss.count('abort')).toBe(0);
     upload.resume();

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { ProgressTracker } from '../../../src/engine/progress';
-import { throttle } from '../../../src/engine/throttle';
+import { ProgressTracker } from '../../../src/engine/core/progress';
+import { throttle } from '../../../src/engine/support/throttle';
 import { ManualClock } from './fakes';
 
 describe('ProgressTracker', () => {

@@ -1,7 +1,6 @@
 import { afterEach, describe, it, expect, vi } from 'vitest';
-import { EngineError } from '../../../src/engine/engine-error';
-import type { Upload, UploadSnapshot } from '../../../src/engine/types';
-import type { PageEvents } from '../../../src/engine/uploader';
+import { EngineError } from '../../../src/engine/errors/engine-error';
+import type { PageEvents, Upload, UploadSnapshot } from '../../../src/engine/contracts';
 import { createRig, Gate, KiB, makeFile, settle } from './fakes';
 import { InProcessWorker } from '../support/in-process-worker';
 
@@ -30,7 +29,7 @@ describe('queue', () => {
       if (call.op === 'initiate') await gate.wait(call.signal);
     });
     const uploads = ['a', 'b', 'c'].map((name, i) => uploader.add(makeFile(350 * KiB, `${name}.bin`, i + 1)));
-    await settle();
+    await gate.reached(1);
     expect(uploads.map((u) => u.snapshot().state)).toEqual(['preparing', 'queued', 'queued']);
     gate.open();
     await Promise.all(uploads.map((u) => u.finished));
@@ -44,7 +43,7 @@ describe('queue', () => {
       if (call.op === 'put') await gate.wait(call.signal);
     });
     const uploads = [uploader.add(makeFile(1000 * KiB, 'a.bin', 1)), uploader.add(makeFile(1000 * KiB, 'b.bin', 2))];
-    await settle();
+    await gate.reached(2);
     const waitingKeys = oss.calls.filter((c) => c.op === 'put').map((c) => c.key);
     expect(waitingKeys.sort()).toEqual(['users/42/a.bin', 'users/42/b.bin']);
     gate.open();
@@ -59,7 +58,7 @@ describe('queue', () => {
     });
     const a = uploader.add(makeFile(350 * KiB, 'a.bin', 1));
     const b = uploader.add(makeFile(350 * KiB, 'b.bin', 2));
-    await settle();
+    await gate.reached(1);
     a.pause();
     await b.finished;
     expect(a.snapshot().state).toBe('paused');
@@ -93,7 +92,7 @@ describe('queue', () => {
       if (call.op === 'put' && call.partNumber === 2) await gate.wait(call.signal);
     });
     const upload = uploader.add(makeFile(350 * KiB));
-    await settle();
+    await gate.reached(1);
     for (const listener of listeners) listener();
     uploader.destroy();
     expect(listeners.size).toBe(0);

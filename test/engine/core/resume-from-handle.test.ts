@@ -3,8 +3,8 @@
  * without a file dialog, and every way it can fail leaves the unfinished upload listed.
  */
 import { describe, expect, it } from 'vitest';
-import { UploadError } from '../../../src/engine/upload-errors';
-import type { Checkpoint } from '../../../src/engine/types';
+import { UploadError } from '../../../src/engine/errors/upload-errors';
+import type { Checkpoint } from '../../../src/engine/contracts';
 import { byteSum, createRig, Gate, KiB, makeFile, PREFIX } from './fakes';
 import { leaveUnfinished } from './unfinished';
 

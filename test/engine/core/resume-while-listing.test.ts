@@ -5,8 +5,8 @@
  * whatever was sent for it stops and the file starts over as a new upload.
  */
 import { describe, expect, it } from 'vitest';
-import { EXPIRED_NOTICE } from '../../../src/engine/upload-session';
-import { byteSum, createRig, Gate, KiB, makeFile, settle, type FakeCall, type FakeOss } from './fakes';
+import { EXPIRED_NOTICE } from '../../../src/engine/resume/upload-session';
+import { byteSum, createRig, Gate, KiB, makeFile, type FakeCall, type FakeOss } from './fakes';
 import { leaveUnfinished } from './unfinished';
 
 /** Holds every ListParts page after the first at `gate`. */
@@ -30,8 +30,9 @@ describe('resume while listing', () => {
     const pages = new Gate();
     holdLaterPages(oss, pages);
     const { uploader } = await createRig({ oss, storage: store });
+    const twoPuts = oss.nextCall('put', {}, 2);
     const upload = uploader.add(file);
-    await settle();
+    await Promise.all([pages.reached(1), twoPuts]);
 
     expect(pages.waiting).toBe(1);
     expect(upload.snapshot().state).toBe('uploading');
@@ -82,7 +83,7 @@ describe('resume while listing', () => {
     });
     const { uploader } = await createRig({ oss, storage: store });
     const upload = uploader.add(file);
-    await settle();
+    await held.reached(2);
     expect(putsTo(oss, old).sort()).toEqual([3, 4, 5]);
     expect(held.waiting).toBe(2);
 
@@ -100,7 +101,7 @@ describe('resume while listing', () => {
     expect(result.crc64).toBe(await byteSum(file));
     expect(upload.snapshot()).toMatchObject({
       resumed: false,
-      noticeDetails: [{ code: 'UPLOAD_EXPIRED', message: EXPIRED_NOTICE }],
+      notices: [{ code: 'UPLOAD_EXPIRED', message: EXPIRED_NOTICE }],
       state: 'done',
     });
     expect(await store.list()).toEqual([]);
@@ -112,14 +113,15 @@ describe('resume while listing', () => {
     oss.listPageSize = 1;
     const pages = new Gate();
     holdLaterPages(oss, pages);
-    const { uploader } = await createRig({ oss, storage: store });
+    const { uploader, nextWrite } = await createRig({ oss, storage: store });
+    const sentMeanwhile = nextWrite((c) => [3, 4, 5].every((n) => c.doneParts.some((p) => p.number === n)));
     const upload = uploader.add(file);
-    await settle();
+    await Promise.all([pages.reached(1), sentMeanwhile]);
     expect(putsTo(oss, checkpoint.uploadId).sort()).toEqual([3, 4, 5]);
 
     upload.pause();
     pages.open();
-    await settle();
+    await pages.aborted(1);
     upload.resume();
     const result = await upload.finished;
     expect(putsTo(oss, checkpoint.uploadId).sort()).toEqual([3, 4, 5]);

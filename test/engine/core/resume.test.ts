@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { EngineError } from '../../../src/engine/engine-error';
-import { EXPIRED_NOTICE, FILE_CHANGED_NOTICE } from '../../../src/engine/upload-session';
-import { NOT_RESUMABLE_NOTICE } from '../../../src/engine/upload';
-import { createMemoryCheckpointStore } from '../../../src/engine/memory-checkpoint-store';
+import { EngineError } from '../../../src/engine/errors/engine-error';
+import { EXPIRED_NOTICE, FILE_CHANGED_NOTICE } from '../../../src/engine/resume/upload-session';
+import { NOT_RESUMABLE_NOTICE } from '../../../src/engine/core/file-upload';
+import { createMemoryCheckpointStore } from '../../../src/engine/checkpoints/memory-checkpoint-store';
 import { byteSum, createRig, FakeOss, KiB, makeFile, persistentMemoryStore, PREFIX, settle } from './fakes';
 import { DAY, leaveUnfinished } from './unfinished';
 
@@ -13,7 +13,7 @@ async function leaveUnfinishedAndCheck(change: { key?: string; name?: string }, 
   const { uploader } = await createRig({ oss, storage: store });
   const upload = uploader.add(makeFile(350 * KiB, change.name ?? 'video.bin', 2), change.key ? { key: change.key } : {});
   await upload.finished;
-  expect(upload.snapshot().noticeDetails?.map((n) => n.code)).toEqual(codes);
+  expect(upload.snapshot().notices.map((n) => n.code)).toEqual(codes);
 }
 
 describe('resume', () => {
@@ -79,8 +79,7 @@ describe('resume', () => {
     expect(oss.partNumbersPut().sort()).toEqual([1, 2, 3, 4]);
     expect(upload.snapshot()).toMatchObject({
       resumed: false,
-      notices: [FILE_CHANGED_NOTICE],
-      noticeDetails: [{ code: 'FILE_CHANGED', message: FILE_CHANGED_NOTICE, unfinishedId: checkpoint.id }],
+      notices: [{ code: 'FILE_CHANGED', message: FILE_CHANGED_NOTICE, unfinishedId: checkpoint.id }],
     });
     expect((await store.list()).map((c) => c.id)).toEqual([checkpoint.id]);
     expect((await uploader.listUnfinished()).map((u) => u.id)).toEqual([checkpoint.id]);
@@ -119,8 +118,7 @@ describe('resume', () => {
     expect(oss.partNumbersPut().sort()).toEqual([1, 2, 3, 4]);
     expect(upload.snapshot()).toMatchObject({
       resumed: false,
-      notices: [EXPIRED_NOTICE],
-      noticeDetails: [{ code: 'UPLOAD_EXPIRED', message: EXPIRED_NOTICE }],
+      notices: [{ code: 'UPLOAD_EXPIRED', message: EXPIRED_NOTICE }],
       state: 'done',
     });
     expect(ids.flat()).not.toContain(checkpoint.id);
@@ -154,7 +152,7 @@ describe('resume', () => {
     await upload.finished;
     expect(oss.count('initiate')).toBe(1);
     expect(oss.partNumbersPut().sort()).toEqual([1, 2, 3, 4]);
-    expect(upload.snapshot().noticeDetails?.map((n) => n.code)).toEqual(['UPLOAD_EXPIRED']);
+    expect(upload.snapshot().notices.map((n) => n.code)).toEqual(['UPLOAD_EXPIRED']);
   });
 
   it('does not look for a completed object when the checkpoint lacks parts', async () => {
@@ -172,7 +170,7 @@ describe('resume', () => {
     expect(uploader.resumable).toBe(false);
     const upload = uploader.add(makeFile(350 * KiB));
     await upload.finished;
-    expect(upload.snapshot().notices).toEqual([NOT_RESUMABLE_NOTICE]);
+    expect(upload.snapshot().notices.map((n) => n.message)).toEqual([NOT_RESUMABLE_NOTICE]);
   });
 });
 
@@ -233,9 +231,10 @@ describe('unfinished uploads', () => {
     const now = 1_800_000_000_000;
     const stale = await leaveUnfinished(makeFile(350 * KiB, 'old.bin'), { server: [1], checkpoint: [1], oss, store, updatedAt: now - 8 * DAY });
     const fresh = await leaveUnfinished(makeFile(350 * KiB, 'new.bin'), { server: [1], checkpoint: [1], oss, store, updatedAt: now - DAY });
+    const aborted = oss.answered('abort');
     const { uploader } = await createRig({ oss, storage: store });
     expect((await uploader.listUnfinished()).map((u) => u.id)).toEqual([fresh.checkpoint.id]);
-    await settle();
+    await aborted;
     expect(oss.count('abort', { uploadId: stale.checkpoint.uploadId })).toBe(1);
     expect(oss.count('abort', { uploadId: fresh.checkpoint.uploadId })).toBe(0);
   });

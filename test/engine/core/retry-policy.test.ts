@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { EngineError } from '../../../src/engine/engine-error';
-import { classifyFailure, DEFAULT_RETRY_DELAYS, retryDelay } from '../../../src/engine/retry-policy';
-import { tokenEndpointError, UploadError } from '../../../src/engine/upload-errors';
+import { EngineError } from '../../../src/engine/errors/engine-error';
+import { classifyFailure, DEFAULT_RETRY_DELAYS, retryDelay } from '../../../src/engine/transfer/retry-policy';
+import { credentialsUnavailable, UploadError } from '../../../src/engine/errors/upload-errors';
 
 const status = (s: number, ossCode?: string): EngineError => new EngineError('x', { status: s, ...(ossCode ? { ossCode } : {}) });
 
@@ -31,9 +31,9 @@ describe('classifyFailure', () => {
   });
 
   it('retries an unreachable token endpoint but not one that refuses', () => {
-    expect(classifyFailure(tokenEndpointError(status(0)))).toBe('transient');
-    expect(classifyFailure(tokenEndpointError(status(502)))).toBe('transient');
-    expect(classifyFailure(tokenEndpointError(status(401)))).toBe('fatal');
+    expect(classifyFailure(credentialsUnavailable(status(0)))).toBe('transient');
+    expect(classifyFailure(credentialsUnavailable(status(502)))).toBe('transient');
+    expect(classifyFailure(credentialsUnavailable(status(401)))).toBe('fatal');
   });
 
   it('gives up on anything unknown', () => {

@@ -1,6 +1,6 @@
 /** What an earlier page session leaves behind, for resume tests: an upload on the server and a checkpoint. */
-import { planParts } from '../../../src/engine/part-plan';
-import type { Checkpoint, CheckpointStore } from '../../../src/engine/types';
+import { planParts } from '../../../src/engine/transfer/part-plan';
+import type { Checkpoint, CheckpointStore } from '../../../src/engine/contracts';
 import { byteSum, FakeOss, fingerprintOf, KiB, md5Etag, persistentMemoryStore, PREFIX } from './fakes';
 
 export const PART = 100 * KiB;

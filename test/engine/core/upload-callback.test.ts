@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { attachmentDisposition, numberedKey, validateMeta } from '../../../src/engine/object-headers';
+import { attachmentDisposition, numberedKey, validateMeta } from '../../../src/engine/oss/object-headers';
 import { callbackVarWithFileName } from '../../../src/shared/upload-callback';
-import type { Credentials } from '../../../src/engine/types';
+import type { Credentials } from '../../../src/engine/contracts';
 import { byteSum, createRig, KiB, makeFile, PREFIX } from './fakes';
 import { leaveUnfinished } from './unfinished';
 
@@ -130,7 +130,7 @@ describe('forbidOverwrite', () => {
         // Stored, but the answer never arrives.
         const file = makeFile(10 * KiB, 'lost.txt');
         rig.oss.objects.set(call.key, { etag: '"X"', crc64: await byteSum(file), size: file.size });
-        throw new (await import('../../../src/engine/engine-error')).EngineError('reset', { status: 0 });
+        throw new (await import('../../../src/engine/errors/engine-error')).EngineError('reset', { status: 0 });
       }
     });
     const result = await rig.uploader.add(makeFile(10 * KiB, 'lost.txt')).finished;

@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { EngineError } from '../../../src/engine/engine-error';
-import { MAX_OBJECT_SIZE } from '../../../src/engine/part-plan';
-import { UploadError } from '../../../src/engine/upload-errors';
-import type { UploadState } from '../../../src/engine/types';
+import { EngineError } from '../../../src/engine/errors/engine-error';
+import { MAX_OBJECT_SIZE } from '../../../src/engine/transfer/part-plan';
+import { UploadError } from '../../../src/engine/errors/upload-errors';
+import type { UploadState } from '../../../src/engine/contracts';
 import { byteSum, createRig, Gate, KiB, makeFile, PREFIX, settle } from './fakes';
 
 describe('small files', () => {
@@ -292,7 +292,7 @@ describe('retries', () => {
       }
     });
     const upload = uploader.add(makeFile(10 * KiB));
-    await settle();
+    await connectivity.waitingForOnline();
     expect(upload.snapshot().state).toBe('uploading');
     expect(oss.count('put')).toBe(1);
     connectivity.setOnline();

@@ -2,13 +2,13 @@
  * Puts the engine's edges on `window.edges` so the e2e test can drive them in a real browser,
  * as the bundler builds them for the app (ali-oss browser build, module worker, IndexedDB).
  */
-import { createOssControl } from '../../../src/engine/oss-control';
-import { createXhrTransport } from '../../../src/engine/xhr-transport';
-import { createCredentialsSource, fetchTokenEndpoint } from '../../../src/engine/credentials';
-import { createCrc64Hasher } from '../../../src/engine/crc64';
-import { createIdbCheckpointStore } from '../../../src/engine/checkpoint-store';
-import { fingerprintFile } from '../../../src/engine/fingerprint';
-import { systemClock } from '../../../src/engine/clock';
+import { createOssControl } from '../../../src/engine/oss/oss-control';
+import { createXhrTransport } from '../../../src/engine/transfer/xhr-transport';
+import { createCredentialsSource, fetchTokenEndpoint } from '../../../src/engine/credentials/credentials';
+import { createCrc64Hasher } from '../../../src/engine/integrity/crc64';
+import { createIdbCheckpointStore } from '../../../src/engine/checkpoints/idb-checkpoint-store';
+import { fingerprintFile } from '../../../src/engine/resume/fingerprint';
+import { systemClock } from '../../../src/engine/support/clock';
 
 const edges = {
   createOssControl,

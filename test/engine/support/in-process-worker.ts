@@ -1,5 +1,5 @@
-import { digestSpans } from '../../../src/engine/crc64-blob';
-import type { Crc64Request, Crc64Response } from '../../../src/engine/crc64-messages';
+import { digestSpans } from '../../../src/engine/integrity/crc64-blob';
+import type { Crc64Request, Crc64Response } from '../../../src/engine/integrity/crc64-messages';
 
 /** Stands in for the bundled hashing worker: runs each job in-process, asynchronously, as a real worker would. */
 export class InProcessWorker {

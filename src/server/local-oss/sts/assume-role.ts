@@ -3,7 +3,7 @@ import type { AuthContext } from '../auth/types';
 import { safeEqual } from '../auth/safe-equal';
 import { PolicyValidationError, validatePolicy } from '../policy/validate';
 import type { Policy } from '../policy/types';
-import { StsError } from './errors';
+import { StsApiError } from './errors';
 import { RecentNonces } from './recent-nonces';
 import { rpcSignature, rpcStringToSign } from './rpc-signature';
 import { STS_ACCESS_KEY_PREFIX, deriveStsSecret, issueStsCredentials, readSecurityToken } from './token';
@@ -52,37 +52,37 @@ export function handleStsRequest(req: StsHttpRequest, ctx: StsContext): StsHttpR
   try {
     return { status: 200, body: JSON.stringify({ RequestId: requestId, ...assumeRole(req, ctx) }) };
   } catch (error) {
-    const e = error instanceof StsError ? error : new StsError('InternalError');
+    const e = error instanceof StsApiError ? error : new StsApiError('InternalError');
     return { status: e.status, body: JSON.stringify({ RequestId: requestId, HostId: 'sts.local', Code: e.code, Message: e.message }) };
   }
 }
 
 function assumeRole(req: StsHttpRequest, ctx: StsContext) {
   const method = req.method.toUpperCase();
-  if (method !== 'GET' && method !== 'POST') throw new StsError('UnsupportedHTTPMethod');
+  if (method !== 'GET' && method !== 'POST') throw new StsApiError('UnsupportedHTTPMethod');
   const params = collectParameters(req);
   const param = (name: string): string | undefined => params.get(name);
   const missing = REQUIRED.find((name) => !param(name));
-  if (missing) throw new StsError('MissingParameter', `The input parameter "${missing}" that is mandatory for processing this request is not supplied.`);
+  if (missing) throw new StsApiError('MissingParameter', `The input parameter "${missing}" that is mandatory for processing this request is not supplied.`);
 
   authenticateCaller(method, params, ctx);
 
-  if (param('Version') !== API_VERSION) throw new StsError('InvalidVersion');
-  if (param('Action') !== 'AssumeRole') throw new StsError('InvalidAction.NotFound');
-  if ((param('Format') ?? 'JSON').toUpperCase() !== 'JSON') throw new StsError('InvalidParameter', 'Only Format=JSON is supported.');
+  if (param('Version') !== API_VERSION) throw new StsApiError('InvalidVersion');
+  if (param('Action') !== 'AssumeRole') throw new StsApiError('InvalidAction.NotFound');
+  if ((param('Format') ?? 'JSON').toUpperCase() !== 'JSON') throw new StsApiError('InvalidParameter', 'Only Format=JSON is supported.');
 
   const roleArn = param('RoleArn');
-  if (!roleArn) throw new StsError('MissingParameter', 'The input parameter "RoleArn" that is mandatory for processing this request is not supplied.');
-  if (!ROLE_ARN.test(roleArn)) throw new StsError('InvalidParameter.RoleArn');
-  if (!ctx.roles.has(roleArn)) throw new StsError('EntityNotExist.Role');
+  if (!roleArn) throw new StsApiError('MissingParameter', 'The input parameter "RoleArn" that is mandatory for processing this request is not supplied.');
+  if (!ROLE_ARN.test(roleArn)) throw new StsApiError('InvalidParameter.RoleArn');
+  if (!ctx.roles.has(roleArn)) throw new StsApiError('EntityNotExist.Role');
 
   const sessionName = param('RoleSessionName');
-  if (!sessionName) throw new StsError('MissingParameter', 'The input parameter "RoleSessionName" that is mandatory for processing this request is not supplied.');
-  if (!ROLE_SESSION_NAME.test(sessionName)) throw new StsError('InvalidParameter.RoleSessionName');
+  if (!sessionName) throw new StsApiError('MissingParameter', 'The input parameter "RoleSessionName" that is mandatory for processing this request is not supplied.');
+  if (!ROLE_SESSION_NAME.test(sessionName)) throw new StsApiError('InvalidParameter.RoleSessionName');
 
   const durationText = param('DurationSeconds') ?? String(MAX_DURATION_SECONDS);
   const duration = /^\d{1,6}$/.test(durationText) ? Number(durationText) : NaN;
-  if (!(duration >= MIN_DURATION_SECONDS && duration <= MAX_DURATION_SECONDS)) throw new StsError('InvalidParameter.DurationSeconds');
+  if (!(duration >= MIN_DURATION_SECONDS && duration <= MAX_DURATION_SECONDS)) throw new StsApiError('InvalidParameter.DurationSeconds');
 
   const policyText = param('Policy');
   const policy = policyText === undefined || policyText === '' ? undefined : parsePolicy(policyText);
@@ -114,7 +114,7 @@ function collectParameters(req: StsHttpRequest): Map<string, string> {
   const params = new Map<string, string>();
   for (const source of sources) {
     for (const [name, value] of source) {
-      if (params.has(name)) throw new StsError('InvalidParameter', `The parameter "${name}" is specified more than once.`);
+      if (params.has(name)) throw new StsApiError('InvalidParameter', `The parameter "${name}" is specified more than once.`);
       params.set(name, value);
     }
   }
@@ -126,12 +126,12 @@ function authenticateCaller(method: string, params: ReadonlyMap<string, string>,
   const accessKeyId = params.get('AccessKeyId') ?? '';
   const callerSecret = callerSecretFor(accessKeyId, params.get('SecurityToken'), ctx);
   if (params.get('SignatureMethod') !== 'HMAC-SHA1' || params.get('SignatureVersion') !== '1.0') {
-    throw new StsError('InvalidParameter', 'Only SignatureMethod=HMAC-SHA1 with SignatureVersion=1.0 is supported.');
+    throw new StsApiError('InvalidParameter', 'Only SignatureMethod=HMAC-SHA1 with SignatureVersion=1.0 is supported.');
   }
 
   const stringToSign = rpcStringToSign(method, params);
   if (!safeEqual(params.get('Signature') ?? '', rpcSignature(callerSecret, stringToSign))) {
-    throw new StsError(
+    throw new StsApiError(
       'SignatureDoesNotMatch',
       `Specified signature is not matched with our calculation. server string to sign is:${stringToSign}`,
     );
@@ -139,14 +139,14 @@ function authenticateCaller(method: string, params: ReadonlyMap<string, string>,
 
   const timestamp = params.get('Timestamp') ?? '';
   const requestTime = TIMESTAMP.test(timestamp) ? Date.parse(timestamp) : NaN;
-  if (Number.isNaN(requestTime)) throw new StsError('InvalidTimeStamp.Format');
+  if (Number.isNaN(requestTime)) throw new StsApiError('InvalidTimeStamp.Format');
   const now = ctx.now();
   const maxSkewMs = ctx.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
-  if (Math.abs(now - requestTime) > maxSkewMs) throw new StsError('InvalidTimeStamp.Expired');
+  if (Math.abs(now - requestTime) > maxSkewMs) throw new StsApiError('InvalidTimeStamp.Expired');
 
   const nonces = ctx.nonces ?? nonceMemoryFor(ctx);
   if (!nonces.claim(`${accessKeyId}:${params.get('SignatureNonce') ?? ''}`, now, requestTime + maxSkewMs)) {
-    throw new StsError('SignatureNonceUsed');
+    throw new StsApiError('SignatureNonceUsed');
   }
 }
 
@@ -157,17 +157,17 @@ function authenticateCaller(method: string, params: ReadonlyMap<string, string>,
  */
 function callerSecretFor(accessKeyId: string, securityToken: string | undefined, ctx: StsContext): string {
   if (!accessKeyId.startsWith(STS_ACCESS_KEY_PREFIX)) {
-    if (accessKeyId !== ctx.rootAccessKeyId) throw new StsError('InvalidAccessKeyId.NotFound');
-    if (securityToken !== undefined) throw new StsError('InvalidSecurityToken.MismatchWithAccessKey');
+    if (accessKeyId !== ctx.rootAccessKeyId) throw new StsApiError('InvalidAccessKeyId.NotFound');
+    if (securityToken !== undefined) throw new StsApiError('InvalidSecurityToken.MismatchWithAccessKey');
     return ctx.rootAccessKeySecret;
   }
   if (securityToken === undefined || securityToken === '') {
-    throw new StsError('NoPermission', 'Temporary (STS) credentials need their SecurityToken parameter to call AssumeRole.');
+    throw new StsApiError('NoPermission', 'Temporary (STS) credentials need their SecurityToken parameter to call AssumeRole.');
   }
   const claims = readSecurityToken(securityToken, ctx.tokenSecret);
-  if (!claims) throw new StsError('InvalidSecurityToken.Malformed');
-  if (claims.accessKeyId !== accessKeyId) throw new StsError('InvalidSecurityToken.MismatchWithAccessKey');
-  if (claims.expiresAt <= ctx.now()) throw new StsError('InvalidSecurityToken.Expired');
+  if (!claims) throw new StsApiError('InvalidSecurityToken.Malformed');
+  if (claims.accessKeyId !== accessKeyId) throw new StsApiError('InvalidSecurityToken.MismatchWithAccessKey');
+  if (claims.expiresAt <= ctx.now()) throw new StsApiError('InvalidSecurityToken.Expired');
   return deriveStsSecret(accessKeyId, ctx.tokenSecret);
 }
 
@@ -175,7 +175,7 @@ function parsePolicy(text: string): Policy {
   try {
     return validatePolicy(text);
   } catch (error) {
-    if (error instanceof PolicyValidationError) throw new StsError(error.code, error.message);
+    if (error instanceof PolicyValidationError) throw new StsApiError(error.code, error.message);
     throw error;
   }
 }

@@ -29,14 +29,14 @@ export const STS_ERRORS = {
 
 export type StsErrorCode = keyof typeof STS_ERRORS;
 
-export class StsError extends Error {
+export class StsApiError extends Error {
   readonly code: StsErrorCode;
   readonly status: number;
 
   constructor(code: StsErrorCode, message?: string) {
     const [status, defaultMessage] = STS_ERRORS[code];
     super(message ?? defaultMessage);
-    this.name = 'StsError';
+    this.name = 'StsApiError';
     this.code = code;
     this.status = status;
   }

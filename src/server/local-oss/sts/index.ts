@@ -4,7 +4,7 @@
  */
 export { handleStsRequest, type StsContext, type StsHttpRequest, type StsHttpResponse } from './assume-role';
 export { createStsListener } from './listener';
-export { STS_ERRORS, StsError, type StsErrorCode } from './errors';
+export { STS_ERRORS, StsApiError, type StsErrorCode } from './errors';
 export { RecentNonces } from './recent-nonces';
 export { rpcSignature, rpcStringToSign } from './rpc-signature';
-export { issueStsCredentials, readSecurityToken, type SecurityTokenClaims, type StsCredentials } from './token';
+export { issueStsCredentials, readSecurityToken, type SecurityTokenClaims, type IssuedStsCredentials } from './token';

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type StsContext, handleStsRequest } from './assume-role';
-import { StsError } from './errors';
+import { StsApiError } from './errors';
 
 /** Form bodies carry at most a 2048-character policy, percent-encoded (×3), plus a few short fields. */
 const MAX_BODY_BYTES = 16 * 1024;
@@ -20,7 +20,7 @@ export function createStsListener(ctx: StsContext): (req: IncomingMessage, res: 
         send(res, handleStsRequest({ method: req.method ?? 'GET', query: url.searchParams, body, ...(contentType ? { contentType } : {}) }, ctx));
       },
       (error: unknown) => {
-        const e = error instanceof StsError ? error : new StsError('InternalError');
+        const e = error instanceof StsApiError ? error : new StsApiError('InternalError');
         // The rest of an oversized body is not wanted: close the connection once the answer is out,
         // instead of reading whatever the client keeps sending.
         if (!req.complete) res.setHeader('connection', 'close');
@@ -40,7 +40,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) {
-      reject(new StsError('RequestTooLarge'));
+      reject(new StsApiError('RequestTooLarge'));
       return;
     }
     const chunks: Buffer[] = [];
@@ -49,7 +49,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
       size += chunk.length;
       if (size > limit) {
         req.off('data', onData);
-        reject(new StsError('RequestTooLarge'));
+        reject(new StsApiError('RequestTooLarge'));
         return;
       }
       chunks.push(chunk);

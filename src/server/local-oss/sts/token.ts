@@ -26,7 +26,7 @@ export interface SecurityTokenClaims {
   expiresAt: number;
 }
 
-export interface StsCredentials {
+export interface IssuedStsCredentials {
   accessKeyId: string;
   accessKeySecret: string;
   securityToken: string;
@@ -36,7 +36,7 @@ export const STS_ACCESS_KEY_PREFIX = 'STS.';
 const TOKEN_VERSION = 'v1';
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
-export function issueStsCredentials(claims: Omit<SecurityTokenClaims, 'accessKeyId'>, tokenSecret: Uint8Array | string): StsCredentials {
+export function issueStsCredentials(claims: Omit<SecurityTokenClaims, 'accessKeyId'>, tokenSecret: Uint8Array | string): IssuedStsCredentials {
   const accessKeyId = STS_ACCESS_KEY_PREFIX + randomAlphanumeric(24);
   const payload = Buffer.from(JSON.stringify({ ...claims, accessKeyId } satisfies SecurityTokenClaims)).toString('base64url');
   const signed = `${TOKEN_VERSION}.${payload}`;
