@@ -14,7 +14,7 @@
  * sends (the read buffer until hashed, and the request's copy of the body).
  */
 import type { Crc64Hasher, PartTransport } from '../../../src/engine/contracts';
-import { EngineError } from '../../../src/engine/engine-error';
+import { EngineError } from '../../../src/engine/errors/engine-error';
 import { putBuffer, type PutAnswer, type PutFailure } from './buffer-put';
 import type { ReadOnceRequest, ReadOnceResponse } from './read-once.worker';
 

@@ -9,7 +9,7 @@
  * compares it with the server's and combines the parts' CRCs for the object's.
  */
 import type { Crc64Hasher, PartTransport } from '../../../src/engine/contracts';
-import { planParts } from '../../../src/engine/part-plan';
+import { planParts } from '../../../src/engine/transfer/part-plan';
 import { tracedTransport } from './trace';
 import type { StreamAheadRequest, StreamAheadResponse } from './stream-ahead.worker';
 

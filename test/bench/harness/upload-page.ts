@@ -14,7 +14,7 @@ import { trustingServerCrc } from './server-crc';
 import { resumeToFinish, type ResumeRun } from './resume-run';
 import { mainSend, workerSend } from './read-once';
 import { streamAhead } from './stream-ahead';
-import { DEFAULT_PART_SIZE } from '../../../src/engine/part-plan';
+import { DEFAULT_PART_SIZE } from '../../../src/engine/transfer/part-plan';
 
 declare global {
   interface Window {
