@@ -40,6 +40,17 @@ scope.onmessage = (event) => {
   }
 };
 
+/** As in the engine's crc64-blob.ts: a read unanswered this long is stuck; fresh streams per job before waiting for good. */
+const READ_STALL_MS = 5_000;
+const MAX_REOPENS = 3;
+
+function withinStallTime<T>(read: Promise<T>, watch: boolean): Promise<T | 'stalled'> {
+  if (!watch) return read;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stalled = new Promise<'stalled'>((resolve) => (timer = setTimeout(() => resolve('stalled'), READ_STALL_MS)));
+  return Promise.race([read, stalled]).finally(() => clearTimeout(timer));
+}
+
 async function run(file: Blob, spans: number[], readerKind: 'default' | 'byob', chunkBytes: number): Promise<void> {
   const crc = await createCRC64();
   let span = 0;
@@ -64,24 +75,41 @@ async function run(file: Blob, spans: number[], readerKind: 'default' | 'byob', 
     }
   };
   await waitForAllowance();
-  if (readerKind === 'byob') {
-    const reader = file.stream().getReader({ mode: 'byob' });
-    let buffer = new ArrayBuffer(chunkBytes);
+  // Bytes taken so far: a stream that stalls (Chromium's blob streams have been seen to stop answering
+  // mid-file under load, see the engine's crc64-blob.ts) is dropped and a fresh one opened from here.
+  let position = 0;
+  for (let reopened = 0; ; reopened++) {
+    const rest = position === 0 ? file : file.slice(position);
+    const outcome = readerKind === 'byob' ? await readByob(rest, chunkBytes, reopened < MAX_REOPENS) : await readDefault(rest, reopened < MAX_REOPENS);
+    if (outcome === 'done') return;
+    console.warn(`stream-ahead: reading stalled for ${READ_STALL_MS / 1000} s at byte ${position}; reading on from there`);
+  }
+
+  async function readByob(blob: Blob, size: number, watch: boolean): Promise<'done' | 'stalled'> {
+    const reader = blob.stream().getReader({ mode: 'byob' });
+    let buffer = new ArrayBuffer(size);
     for (;;) {
-      if (stopped) return void reader.cancel();
-      const { done, value } = await reader.read(new Uint8Array(buffer));
-      if (done || !value) return;
-      take(value);
-      buffer = value.buffer as ArrayBuffer;
+      if (stopped) return void reader.cancel().catch(() => undefined), 'done';
+      const result = await withinStallTime(reader.read(new Uint8Array(buffer)), watch);
+      if (result === 'stalled') return void reader.cancel().catch(() => undefined), 'stalled';
+      if (result.done || !result.value) return 'done';
+      take(result.value);
+      position += result.value.length;
+      buffer = result.value.buffer as ArrayBuffer;
       await waitForAllowance();
     }
   }
-  const reader = file.stream().getReader();
-  for (;;) {
-    if (stopped) return void reader.cancel();
-    const { done, value } = await reader.read();
-    if (done) return;
-    take(value);
-    await waitForAllowance();
+
+  async function readDefault(blob: Blob, watch: boolean): Promise<'done' | 'stalled'> {
+    const reader = blob.stream().getReader();
+    for (;;) {
+      if (stopped) return void reader.cancel().catch(() => undefined), 'done';
+      const result = await withinStallTime(reader.read(), watch);
+      if (result === 'stalled') return void reader.cancel().catch(() => undefined), 'stalled';
+      if (result.done) return 'done';
+      take(result.value);
+      position += result.value.length;
+      await waitForAllowance();
+    }
   }
 }
