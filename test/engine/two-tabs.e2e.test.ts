@@ -6,28 +6,15 @@
  * context, against the local OSS server; the token endpoint's object-info route is stood in for by
  * the test process (`headObject`, a HEAD with the root key).
  */
-import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import OSS from 'ali-oss';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../support/browsers';
-import { startLocalOss, type LocalOss } from '../../src/server/local-oss';
-import type { ObjectInfoResponse, TokenResponse } from '../../src/shared/token-response';
+import type { ObjectInfoResponse } from '../../src/shared/token-response';
 import type { Core } from './core-harness/core-harness';
-import { assumeLocalRole } from '../support/local-sts';
-import { startHarnessServer, type HarnessServer } from '../support/harness-server';
+import { BUCKET, expectedBytes, sha256, startCoreE2eStack, type CoreE2eStack } from './support/core-e2e-stack';
 
-const ROOT_ID = 'LTAItabsE2eRoot';
-const ROOT_SECRET = 'tabsE2eRootSecretValue';
-const ROLE_ARN = 'acs:ram::1000000000000000:role/uploader';
-const BUCKET = 'uploads';
-const REGION = 'oss-cn-hangzhou';
 const PREFIX = 'tabs/';
 const MiB = 1024 * 1024;
-const HARNESS = 'test/engine/core-harness/index.html';
 
 interface OssRequest {
   tab: 'first' | 'second';
@@ -35,37 +22,14 @@ interface OssRequest {
   url: URL;
 }
 
-let tempDir: string;
-let oss: LocalOss;
-let harness: HarnessServer;
+let stack: CoreE2eStack;
 let browser: Browser;
 let context: BrowserContext;
 let first: Page;
 let second: Page;
 let requests: OssRequest[] = [];
 
-/** Same bytes as the harness's `makeFile`. */
-function expectedBytes(size: number, seed: number): Buffer {
-  const bytes = Buffer.alloc(size);
-  for (let i = 0; i < size; i++) bytes[i] = Math.imul(i + seed, 2654435761) >>> 24;
-  return bytes;
-}
-
-const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
-
-function assumeRole(): Promise<TokenResponse> {
-  return assumeLocalRole({
-    stsUrl: oss.stsUrl,
-    endpoint: oss.url,
-    rootAccessKeyId: ROOT_ID,
-    rootAccessKeySecret: ROOT_SECRET,
-    roleArn: ROLE_ARN,
-    region: REGION,
-    bucket: BUCKET,
-    prefix: PREFIX,
-    sessionName: 'tabs-e2e',
-  });
-}
+const rootClient = () => stack.rootClient();
 
 /** What the token endpoint's object-info route answers, from a HEAD with the root key. */
 async function headObject(key: string): Promise<ObjectInfoResponse> {
@@ -89,14 +53,14 @@ function partNumbers(list: OssRequest[]): number[] {
 
 async function openTab(tab: OssRequest['tab']): Promise<Page> {
   const page = await context.newPage();
-  await page.exposeFunction('assumeRole', assumeRole);
+  await page.exposeFunction('assumeRole', () => stack.assumeRole());
   await page.exposeFunction('headObject', headObject);
-  const ossOrigin = new URL(oss.url).origin;
+  const ossOrigin = new URL(stack.oss.url).origin;
   page.on('request', (request) => {
     const url = new URL(request.url());
     if (url.origin === ossOrigin && request.method() !== 'OPTIONS') requests.push({ tab, method: request.method(), url });
   });
-  await page.goto(harness.pageUrl);
+  await page.goto(stack.harness.pageUrl);
   await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
   return page;
 }
@@ -160,17 +124,7 @@ async function finishedIn(page: Page) {
 }
 
 beforeAll(async () => {
-  tempDir = await mkdtemp(join(tmpdir(), 'tabs-e2e-'));
-  oss = await startLocalOss({
-    dataDir: join(tempDir, 'oss'),
-    port: 0,
-    rootAccessKeyId: ROOT_ID,
-    rootAccessKeySecret: ROOT_SECRET,
-    roleArn: ROLE_ARN,
-    buckets: [BUCKET],
-    region: REGION,
-  });
-  harness = await startHarnessServer({ page: HARNESS, tempDir });
+  stack = await startCoreE2eStack({ prefix: PREFIX, name: 'tabs-e2e' });
   browser = await launchChromium();
   context = await browser.newContext();
   first = await openTab('first');
@@ -179,9 +133,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await harness?.close();
-  await oss?.close();
-  if (tempDir) await rm(tempDir, { recursive: true, force: true });
+  await stack?.close();
 });
 
 beforeEach(() => {
@@ -231,7 +183,3 @@ describe.each<LockKind>(['web locks', 'broadcast channel'])('the same file selec
     expect(requests.filter((r) => r.tab === 'second' && (r.method === 'PUT' || r.method === 'POST')).map((r) => `${r.method} ${r.url.pathname}${r.url.search}`)).toEqual([]);
   });
 });
-
-function rootClient(): OSS {
-  return new OSS({ accessKeyId: ROOT_ID, accessKeySecret: ROOT_SECRET, bucket: BUCKET, region: REGION, endpoint: oss.url, sldEnable: true } as OSS.Options);
-}

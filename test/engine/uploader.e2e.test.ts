@@ -5,53 +5,26 @@
  * unfinished upload only where the fingerprint does not look gets its differing part sent again,
  * and cancel leaves nothing.
  */
-import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import OSS from 'ali-oss';
 import { createCRC64 } from 'hash-wasm';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/browsers';
-import { startLocalOss, type LocalOss } from '../../src/server/local-oss';
-import type { TokenResponse } from '../../src/shared/token-response';
 import { sampleRanges } from '../../src/engine/resume/fingerprint';
-import type { Core, Patch } from './core-harness/core-harness';
-import { assumeLocalRole } from '../support/local-sts';
-import { startHarnessServer, type HarnessServer } from '../support/harness-server';
+import type { Core } from './core-harness/core-harness';
+import { BUCKET, expectedBytes, sha256, startCoreE2eStack, type CoreE2eStack } from './support/core-e2e-stack';
 
-const ROOT_ID = 'LTAIcoreE2eRoot';
-const ROOT_SECRET = 'coreE2eRootSecretValue';
-const ROLE_ARN = 'acs:ram::1000000000000000:role/uploader';
-const BUCKET = 'uploads';
-const REGION = 'oss-cn-hangzhou';
 const PREFIX = 'e2e/';
 const MiB = 1024 * 1024;
-const HARNESS = 'test/engine/core-harness/index.html';
 
 interface OssRequest {
   method: string;
   url: URL;
 }
 
-let tempDir: string;
-let oss: LocalOss;
-let harness: HarnessServer;
+let stack: CoreE2eStack;
 let browser: Browser;
 let page: Page;
-let harnessUrl: string;
 let requests: OssRequest[] = [];
-
-/** Same bytes as the harness's `makeFile`. */
-function expectedBytes(size: number, seed: number, patch?: Patch): Buffer {
-  const bytes = Buffer.alloc(size);
-  for (let i = 0; i < size; i++) bytes[i] = Math.imul(i + seed, 2654435761) >>> 24;
-  if (patch) for (let i = patch.offset; i < patch.offset + patch.length; i++) bytes[i] = ~(bytes[i] ?? 0) & 0xff;
-  return bytes;
-}
-
-const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 async function crc64Decimal(bytes: Buffer): Promise<string> {
   const hasher = await createCRC64();
@@ -60,23 +33,7 @@ async function crc64Decimal(bytes: Buffer): Promise<string> {
   return BigInt(`0x${hasher.digest('hex')}`).toString();
 }
 
-function rootClient(): OSS {
-  return new OSS({ accessKeyId: ROOT_ID, accessKeySecret: ROOT_SECRET, bucket: BUCKET, region: REGION, endpoint: oss.url, sldEnable: true } as OSS.Options);
-}
-
-function assumeRole(): Promise<TokenResponse> {
-  return assumeLocalRole({
-    stsUrl: oss.stsUrl,
-    endpoint: oss.url,
-    rootAccessKeyId: ROOT_ID,
-    rootAccessKeySecret: ROOT_SECRET,
-    roleArn: ROLE_ARN,
-    region: REGION,
-    bucket: BUCKET,
-    prefix: PREFIX,
-    sessionName: 'core-e2e',
-  });
-}
+const rootClient = () => stack.rootClient();
 
 function partPuts(key: string): number[] {
   return requests
@@ -91,28 +48,16 @@ function count(key: string, method: string, has: string, lacks?: string): number
 }
 
 async function openHarness(): Promise<void> {
-  await page.goto(harnessUrl);
+  await page.goto(stack.harness.pageUrl);
   await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
 }
 
 beforeAll(async () => {
-  tempDir = await mkdtemp(join(tmpdir(), 'core-e2e-'));
-  oss = await startLocalOss({
-    dataDir: join(tempDir, 'oss'),
-    port: 0,
-    rootAccessKeyId: ROOT_ID,
-    rootAccessKeySecret: ROOT_SECRET,
-    roleArn: ROLE_ARN,
-    buckets: [BUCKET],
-    region: REGION,
-  });
-  harness = await startHarnessServer({ page: HARNESS, tempDir });
-  harnessUrl = harness.pageUrl;
-
+  stack = await startCoreE2eStack({ prefix: PREFIX, name: 'core-e2e' });
   browser = await launchChromium();
   page = await browser.newPage();
-  await page.exposeFunction('assumeRole', assumeRole);
-  const ossOrigin = new URL(oss.url).origin;
+  await page.exposeFunction('assumeRole', () => stack.assumeRole());
+  const ossOrigin = new URL(stack.oss.url).origin;
   page.on('request', (request) => {
     const url = new URL(request.url());
     if (url.origin === ossOrigin && request.method() !== 'OPTIONS') requests.push({ method: request.method(), url });
@@ -122,9 +67,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await harness?.close();
-  await oss?.close();
-  if (tempDir) await rm(tempDir, { recursive: true, force: true });
+  await stack?.close();
 });
 
 beforeEach(() => {
