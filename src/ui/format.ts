@@ -41,6 +41,23 @@ export function formatPercent(fraction: number, locale: string): string {
   return numberFormat(locale, 'percent').format(floored);
 }
 
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * "Nov 28, 2026, 10:00 AM" in the locale, or the text itself when it is no date. One formatter per
+ * locale, made once (as for numbers above): a list of uploads formats a time on every row.
+ */
+export function formatDateTime(iso: string, locale: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  let format = dateTimeFormats.get(locale);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
+    dateTimeFormats.set(locale, format);
+  }
+  return format.format(date);
+}
+
 /** "1:02:03" or "2:03": the same in every language. */
 export function formatDuration(seconds: number): string {
   const total = Math.max(0, Math.round(seconds));

@@ -82,6 +82,27 @@ describe('Your uploads', () => {
     expect(wrapper.find('[data-action="more"]').exists()).toBe(false);
   });
 
+  test('formats the times of all rows with one date formatter, not one per row and render', async () => {
+    const Original = Intl.DateTimeFormat;
+    let built = 0;
+    Intl.DateTimeFormat = function DateTimeFormat(...args: ConstructorParameters<typeof Intl.DateTimeFormat>) {
+      built++;
+      return new Original(...args);
+    } as unknown as typeof Intl.DateTimeFormat;
+    try {
+      const { fetchImpl } = fakeRoutes([item('a', 'a.txt'), item('b', 'b.txt'), item('c', 'c.txt')]);
+      const wrapper = await mountPanel(fetchImpl);
+      await wrapper.get('[data-action="more"]').trigger('click');
+      await settle();
+      const times = wrapper.findAll('li .ou-uploads__meta').map((meta) => meta.text());
+      expect(times).toHaveLength(3);
+      expect(times.every((text) => text.includes('2026'))).toBe(true);
+      expect(built).toBeLessThanOrEqual(1);
+    } finally {
+      Intl.DateTimeFormat = Original;
+    }
+  });
+
   test('Download links to the presigned URL; buttons are labelled with the file name', async () => {
     const { fetchImpl } = fakeRoutes([item('a', '简历.pdf')]);
     const wrapper = await mountPanel(fetchImpl);
