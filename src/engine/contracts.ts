@@ -293,7 +293,11 @@ export interface UploaderEvents {
    * Building those costs O(uploads) per event: with thousands of files, use `onUpdate` instead.
    */
   change: (snapshots: UploadSnapshot[]) => void;
-  /** The same moments as `change`, with snapshots of only the uploads that changed since the last one. */
+  /**
+   * The same moments as `change`, with snapshots of only the uploads that changed since the last one.
+   * Progress comes with the progress tick; state changes at most once per task: the first at once,
+   * the rest of that task at the start of the next (see docs/engine.md).
+   */
   update: (changed: UploadSnapshot[]) => void;
   added: (upload: Upload) => void;
 }
@@ -391,6 +395,12 @@ export interface OssControl {
     signal?: AbortSignal;
   }): Promise<{ etag: string; crc64: string | null; data?: unknown }>;
   abort(p: { credentials: Credentials; key: string; uploadId: string; signal?: AbortSignal }): Promise<void>;
+  /**
+   * Starts loading what the first call needs (the default loads the ali-oss SDK), without waiting
+   * and without credentials; never throws (a failed load is tried again by the first call). The
+   * uploader calls it when it is created (in an idle moment) and again when the first file is added.
+   */
+  preload?(): void;
   /** Presigned URL for a part PUT (or a whole-object PUT when partNumber is omitted). */
   /** `headers`: the x-oss-* headers the PUT will carry, which the signature must cover. */
   signPutUrl(p: {
@@ -453,6 +463,8 @@ export interface Crc64Hasher {
   digestSpans(blob: Blob, spans: readonly number[], opts: { md5: boolean; background?: boolean }, signal?: AbortSignal): Promise<BlobDigest[]>;
   /** CRC of the concatenation, from part CRCs and sizes, in order. */
   combine(parts: Array<{ crc64: string; size: number }>): string;
+  /** Starts a worker now, so the first part does not wait for one; the uploader calls it when the first file is added. */
+  preload?(): void;
 }
 
 /** Online state, injectable for tests. */

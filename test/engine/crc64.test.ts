@@ -193,6 +193,27 @@ describe('crc64 in workers', () => {
     expect(workers.every((w) => w.terminated)).toBe(true);
   });
 
+  it('starts its first worker on preload, before any job, and runs the first job on it', async () => {
+    vi.stubGlobal('Worker', InProcessWorker);
+    const workers: InProcessWorker[] = [];
+    const hasher = createCrc64Hasher({
+      workers: 2,
+      createWorker: () => {
+        const worker = new InProcessWorker();
+        workers.push(worker);
+        return worker as unknown as Worker;
+      },
+    });
+    expect(workers).toHaveLength(0);
+    hasher.preload?.();
+    hasher.preload?.();
+    expect(workers).toHaveLength(1);
+    await expect(hasher.crc64(text('123456789'))).resolves.toBe('11051210869376104954');
+    expect(workers).toHaveLength(1);
+    expect(workers[0]!.received).toHaveLength(1);
+    hasher.dispose();
+  });
+
   it('falls back to the main thread when the worker fails to start', async () => {
     vi.stubGlobal('Worker', BrokenWorker);
     const hasher = createCrc64Hasher({ createWorker: () => new BrokenWorker() as unknown as Worker });

@@ -165,6 +165,23 @@ describe('createOssControl', () => {
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
   });
 
+  it('starts loading the SDK on preload, without credentials, and tries again after a failed load', async () => {
+    let loads = 0;
+    const control = createOssControl({
+      createClient: createAliOssClient,
+      preload: async () => {
+        loads++;
+        if (loads === 1) throw new Error('chunk failed to load');
+      },
+    });
+    control.preload?.();
+    expect(loads).toBe(1);
+    // A failed load is not an unhandled rejection; the next preload tries again.
+    await Promise.resolve();
+    control.preload?.();
+    expect(loads).toBe(2);
+  });
+
   it('builds one client per set of credentials and a new one after a refresh', async () => {
     const built: string[] = [];
     const counting: OssClientFactory = (options) => {

@@ -73,6 +73,7 @@ export class FileUpload implements Upload {
   readonly #recorder: CheckpointRecorder;
   readonly #emitter = new Emitter<UploadEvents>();
   readonly #emitProgress: Throttled;
+  readonly #onChange: ((kind: 'state' | 'progress') => void) | undefined;
   /** What every run of this upload is given. */
   readonly #context: RunContext;
   #state: UploadState = 'queued';
@@ -99,6 +100,11 @@ export class FileUpload implements Upload {
     checkpointInUse: (checkpointId: string) => boolean;
     /** The unfinished upload this one continues (`resumeUnfinished`). */
     target?: Checkpoint;
+    /**
+     * Told of every state change (at once) and progress event (throttled), with no snapshot: the
+     * queue builds the snapshots it sends when it sends them, so none is built for it here.
+     */
+    onChange?: (kind: 'state' | 'progress') => void;
   }) {
     // Refused before anything is listed or sent: metadata OSS would reject.
     const object = objectSettingsOf(init.deps.settings.object, init.options);
@@ -134,7 +140,15 @@ export class FileUpload implements Upload {
       this.#checkpoints = checkpointLookupOf(init.deps.store).read();
       this.#checkpoints.catch(() => undefined);
     }
-    this.#emitProgress = throttle(() => this.#emitter.emit('progress', this.snapshot()), init.deps.settings.progressIntervalMs, init.deps.clock);
+    this.#onChange = init.onChange;
+    this.#emitProgress = throttle(
+      () => {
+        if (this.#emitter.has('progress')) this.#emitter.emit('progress', this.snapshot());
+        this.#onChange?.('progress');
+      },
+      init.deps.settings.progressIntervalMs,
+      init.deps.clock,
+    );
     this.#context = {
       deps: init.deps,
       input: this.#input,
@@ -283,6 +297,8 @@ export class FileUpload implements Upload {
     if (!canTransition(this.#state, to)) throw new Error(`Invalid upload transition ${this.#state} → ${to}`);
     this.#emitProgress.flush();
     this.#state = to;
-    this.#emitter.emit('state', this.snapshot());
+    // A snapshot per transition only for someone who listens: a small file makes about five.
+    if (this.#emitter.has('state')) this.#emitter.emit('state', this.snapshot());
+    this.#onChange?.('state');
   }
 }

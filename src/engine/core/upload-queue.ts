@@ -1,10 +1,12 @@
 import { discardCheckpoint, toUnfinished } from '../checkpoints/checkpoint-maintenance';
 import { randomId, type EngineDeps } from '../engine-deps';
 import { Emitter } from '../support/event-emitter';
+import { nextTask } from '../support/next-task';
 import { throttle, type Throttled } from '../support/throttle';
 import { fileChangedSinceUpload, fileNotFound, openFileFromHandle } from '../resume/file-handle';
 import { startedUnderAnotherIdentity } from '../oss/object-key';
 import { FileUpload, keyNameOf } from './file-upload';
+import { MAX_OBJECT_SIZE } from '../transfer/part-plan';
 import { identityChanged } from '../errors/upload-errors';
 import type { AddOptions, Checkpoint, PageEvents, UnfinishedUpload, Upload, Uploader, UploaderEvents, UploadSnapshot } from '../contracts';
 
@@ -33,6 +35,12 @@ export class UploadQueue implements Uploader {
   readonly #onPageHide = (): void => void this.#deps.writer.flush();
   readonly #dispose: (() => void) | undefined;
   #nextRank = 0;
+  /** A state changed since the last `update`, which the start of the next task sends (see `#changedNow`). */
+  #stateChangePending = false;
+  /** Whether `update` went out in this task for a state change: later ones in it wait for the next. */
+  #flushScheduled = false;
+  /** Whether the first file has set the shared set-up going (see `#prepareForWork`). */
+  #preparedForWork = false;
 
   constructor(deps: EngineDeps, environment: QueueEnvironment = {}) {
     const { pageEvents } = environment;
@@ -41,6 +49,7 @@ export class UploadQueue implements Uploader {
     this.#emitChange = throttle(() => this.#emitChanges(), deps.settings.progressIntervalMs, deps.clock);
     this.#pageEvents = pageEvents;
     pageEvents?.addEventListener('pagehide', this.#onPageHide);
+    whenIdle(() => deps.control.preload?.());
   }
 
   get resumable(): boolean {
@@ -90,14 +99,15 @@ export class UploadQueue implements Uploader {
       deps: this.#deps,
       checkpointInUse: (checkpointId): boolean => this.#uploads.some((other) => other !== upload && other.checkpointId === checkpointId),
       ...(target ? { target } : {}),
+      onChange: (kind) => {
+        if (kind === 'state') return this.#changedNow(upload);
+        this.#dirty.add(upload);
+        this.#emitChange();
+      },
     });
+    this.#prepareForWork(file);
     this.#uploads.push(upload);
     this.#index(upload);
-    upload.on('state', () => this.#changedNow(upload));
-    upload.on('progress', () => {
-      this.#dirty.add(upload);
-      this.#emitChange();
-    });
     this.#emitter.emit('added', upload);
     this.#changedNow(upload);
     return upload;
@@ -149,20 +159,74 @@ export class UploadQueue implements Uploader {
     this.#byIdentity.set(identity, [...same.filter((other) => other.isUnderwayFor(other.file, other.keyName)), upload]);
   }
 
-  /** State changes are shown at once, not throttled like progress. */
+  /**
+   * What the first file of a page waits for is started together, as soon as there is a file:
+   * the credentials (one request to the token endpoint), the control plane's SDK (already asked
+   * for when the uploader was created, see the constructor; this only hurries it) and a hashing
+   * worker. One after the other they held the first request back by about 0.3 s. Credentials are
+   * not fetched before a file is added: a page that shows the uploader but never uploads makes no
+   * token request (and mints no STS token). A failure here is not reported: the upload that needs
+   * the credentials asks again and reports what it gets. A file refused before any request (too
+   * large for OSS) sets nothing going.
+   */
+  #prepareForWork(file: File): void {
+    if (this.#preparedForWork || file.size > MAX_OBJECT_SIZE) return;
+    this.#preparedForWork = true;
+    this.#deps.credentials.get().catch(() => undefined);
+    this.#deps.control.preload?.();
+    this.#deps.hasher.preload?.();
+  }
+
+  /**
+   * State changes are not held for the progress tick, but are sent at most once per task: the
+   * first one after a quiet spell goes at once (leading edge), and those that follow in the same
+   * task (2,000 files added by one selection, an upload passing through several states in a row)
+   * go together in one `update` at the start of the next task, each upload with its latest
+   * snapshot. Every upload's own `state` events still come one per transition, none skipped.
+   */
   #changedNow(upload: FileUpload): void {
     this.#dirty.add(upload);
+    if (this.#flushScheduled) {
+      this.#stateChangePending = true;
+      return;
+    }
+    this.#flushScheduled = true;
     this.#emitChange();
     this.#emitChange.flush();
+    void nextTask().then(() => {
+      this.#flushScheduled = false;
+      if (!this.#stateChangePending) return;
+      this.#stateChangePending = false;
+      this.#emitChange();
+      this.#emitChange.flush();
+    });
   }
 
   /** Snapshots of the changed uploads only; all of them only when someone listens to `change`. */
   #emitChanges(): void {
     const changed = [...this.#dirty].map((upload) => upload.snapshot());
     this.#dirty.clear();
+    this.#stateChangePending = false;
     if (changed.length > 0) this.#emitter.emit('update', changed);
     if (this.#emitter.has('change')) this.#emitter.emit('change', this.#uploads.map((upload) => upload.snapshot()));
   }
+}
+
+/**
+ * Runs `work` in an idle moment after the page has loaded (within 2 s of it), or at once where there
+ * is no idle callback. Loading the control plane's SDK then keeps its download and evaluation (about
+ * 0.1 s of script) out of both the page's load and the work of a selection.
+ */
+function whenIdle(work: () => void): void {
+  const page = globalThis as {
+    requestIdleCallback?: (callback: () => void, options?: { timeout: number }) => unknown;
+    document?: { readyState?: string };
+    addEventListener?: (type: 'load', listener: () => void, options: { once: boolean }) => void;
+  };
+  if (typeof page.requestIdleCallback !== 'function') return work();
+  const idle = (): unknown => page.requestIdleCallback?.(work, { timeout: 2000 });
+  if (page.document?.readyState !== undefined && page.document.readyState !== 'complete' && page.addEventListener) page.addEventListener('load', idle, { once: true });
+  else idle();
 }
 
 /** Name, size, time and type of the file, and the key name it goes to (see `FileUpload.isUnderwayFor`). */

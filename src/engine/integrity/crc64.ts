@@ -60,6 +60,9 @@ export function createCrc64Hasher(opts: Crc64HasherOptions = {}): DisposableCrc6
     combine(parts) {
       return crc64Concat(parts.map((p) => ({ crc64: BigInt(p.crc64), size: p.size }))).toString(10);
     },
+    preload() {
+      pool?.preload();
+    },
     dispose() {
       pool?.dispose();
       pool = undefined;
@@ -114,6 +117,8 @@ interface Slot {
 interface WorkerPool {
   readonly broken: boolean;
   run(blob: Blob, request: JobRequest, signal: AbortSignal | undefined): Promise<BlobDigest[]>;
+  /** Starts the first worker, if none is running, so the first job does not wait for its start. */
+  preload(): void;
   dispose(): void;
 }
 
@@ -246,6 +251,9 @@ function createWorkerPool(size: number, startWorker: () => Worker, stallTimeoutM
         enqueue(job);
         pump();
       });
+    },
+    preload() {
+      if (!broken && slots.length === 0) addSlot();
     },
     dispose() {
       breakPool();

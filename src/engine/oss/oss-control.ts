@@ -41,6 +41,11 @@ export type OssClientFactory = (options: OssClientOptions) => Promise<OssClient>
 export interface OssControlOptions {
   /** Builds a client; default: ali-oss, imported on first use so it stays out of the first-load bundle. */
   createClient?: OssClientFactory;
+  /**
+   * Starts loading what `createClient` needs (`OssControl.preload`); default: the ali-oss import
+   * with the default `createClient`, nothing with another one.
+   */
+  preload?: () => Promise<unknown>;
 }
 
 /** Clients kept at once: enough for a token refresh overlapping parts still using the old token. */
@@ -48,9 +53,27 @@ const MAX_CACHED_CLIENTS = 4;
 /** Presigned part URLs stay valid this long by default; OSS checks only the start of the request. */
 const DEFAULT_SIGNED_URL_SECONDS = 1800;
 
+const importAliOss = () => import('ali-oss');
+type AliOssModule = Awaited<ReturnType<typeof importAliOss>>;
+let aliOss: Promise<AliOssModule> | undefined;
+
+/**
+ * The ali-oss module, imported once (it stays out of the first-load bundle). A failed import is
+ * forgotten, so the next call tries again.
+ */
+export function loadAliOss(): Promise<AliOssModule> {
+  if (aliOss) return aliOss;
+  const loading = importAliOss();
+  aliOss = loading;
+  loading.catch(() => {
+    if (aliOss === loading) aliOss = undefined;
+  });
+  return loading;
+}
+
 /** Creates an ali-oss client from the lazily imported SDK (browser build under Vite, Node build under Node). */
 export const createAliOssClient: OssClientFactory = async (options) => {
-  const { default: OSS } = await import('ali-oss');
+  const { default: OSS } = await loadAliOss();
   // @types/ali-oss lacks `sldEnable`; the SDK reads it (lib/common/client/initOptions.js).
   return new OSS(options as ConstructorParameters<typeof OSS>[0]) as unknown as OssClient;
 };
@@ -62,6 +85,7 @@ export const createAliOssClient: OssClientFactory = async (options) => {
  */
 export function createOssControl(opts: OssControlOptions = {}): OssControl {
   const createClient = opts.createClient ?? createAliOssClient;
+  const preload = opts.preload ?? (opts.createClient ? undefined : loadAliOss);
   const clients = new Map<string, Promise<OssClient>>();
   /**
    * Server clock minus page clock, in ms. ali-oss learns it per client (from RequestTimeTooSkewed)
@@ -106,6 +130,11 @@ export function createOssControl(opts: OssControlOptions = {}): OssControl {
   }
 
   return {
+    preload() {
+      // Evaluating the SDK is about 0.1 s of script: done ahead, the first file does not wait for it.
+      preload?.().catch(() => undefined);
+    },
+
     async initiate({ credentials, key, contentType, headers, signal }) {
       const options = { ...(contentType ? { mime: contentType } : {}), ...(headers && Object.keys(headers).length > 0 ? { headers } : {}) };
       const result = await call(credentials, signal, (c) => c.initMultipartUpload(key, options));

@@ -1,7 +1,8 @@
 import { afterEach, describe, it, expect, vi } from 'vitest';
 import { EngineError } from '../../../src/engine/errors/engine-error';
 import type { PageEvents, Upload, UploadSnapshot } from '../../../src/engine/contracts';
-import { createRig, Gate, KiB, makeFile, settle } from './fakes';
+import { createRig, FakeHasher, FakeOss, Gate, KiB, makeFile, settle } from './fakes';
+import { FileUpload } from '../../../src/engine/core/file-upload';
 import { InProcessWorker } from '../support/in-process-worker';
 
 describe('queue', () => {
@@ -75,6 +76,9 @@ describe('queue', () => {
     await Promise.all([a.finished, b.finished]);
     expect(added).toEqual([a, b]);
     expect(uploader.uploads()).toEqual([a, b]);
+    // The last state change of a task may be sent at the start of the next one.
+    const allDone = (snapshots: UploadSnapshot[] | undefined): boolean => snapshots?.every((s) => s.state === 'done') === true;
+    if (!allDone(changes.at(-1))) await new Promise<void>((resolve) => uploader.on('change', (snapshots) => allDone(snapshots) && resolve()));
     expect(changes.at(-1)?.map((s) => s.state)).toEqual(['done', 'done']);
     expect(changes.some((snapshots) => snapshots.some((s) => s.state === 'uploading'))).toBe(true);
   });
@@ -97,6 +101,74 @@ describe('queue', () => {
     uploader.destroy();
     expect(listeners.size).toBe(0);
     expect(upload.snapshot().state).toBe('paused');
+  });
+});
+
+describe('update', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('sends the first change of a task at once and the rest of that task in one update at the start of the next', async () => {
+    const { uploader, oss } = await createRig({ parallel: 1 });
+    const gate = new Gate();
+    oss.intercept(async (call) => {
+      if (call.op === 'put') await gate.wait(call.signal);
+    });
+    const updates: UploadSnapshot[][] = [];
+    uploader.onUpdate((changed) => updates.push(changed));
+    const uploads = Array.from({ length: 50 }, (_, i) => uploader.add(makeFile(10, `f${i}.txt`, i + 1)));
+    const states = new Map<string, string[]>(uploads.map((u) => [u.id, []]));
+    for (const upload of uploads) upload.on('state', (s) => states.get(s.id)!.push(s.state));
+    // One update so far (the leading edge), not one per file.
+    expect(updates).toEqual([[expect.objectContaining({ id: uploads[0]!.id, state: 'queued' })]]);
+    const next = await new Promise<UploadSnapshot[]>((resolve) => {
+      const off = uploader.onUpdate((changed) => (off(), resolve(changed)));
+    });
+    expect(updates).toHaveLength(2);
+    const ids = next.map((s) => s.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(expect.arrayContaining(uploads.slice(1).map((u) => u.id)));
+    // Each with its latest snapshot.
+    for (const snapshot of next) expect(snapshot.state).toBe(uploads.find((u) => u.id === snapshot.id)!.snapshot().state);
+    gate.open();
+    await Promise.all(uploads.map((u) => u.finished));
+    // Every upload's own state events come one per transition, none skipped.
+    for (const seen of states.values()) expect(seen.slice(-3)).toEqual(['uploading', 'completing', 'done']);
+    expect(states.get(uploads[49]!.id)).toEqual(['preparing', 'uploading', 'completing', 'done']);
+  });
+
+  it('builds snapshots only for the events someone reads, not one per state change for the queue', async () => {
+    const { uploader } = await createRig();
+    const snapshot = vi.spyOn(FileUpload.prototype, 'snapshot');
+    let sent = 0;
+    uploader.onUpdate((changed) => (sent += changed.length));
+    const uploads = Array.from({ length: 10 }, (_, i) => uploader.add(makeFile(10, `f${i}.txt`, i + 1)));
+    await Promise.all(uploads.map((u) => u.finished));
+    // The updates' snapshots, and the one each `done` event carries.
+    const built = snapshot.mock.contexts.filter((upload) => (uploads as unknown[]).includes(upload)).length;
+    expect(built).toBeLessThanOrEqual(sent + uploads.length);
+  });
+});
+
+describe('set-up before the first file', () => {
+  it('loads the control plane when the uploader is created, and starts the credentials and a hashing worker with the first file, together', async () => {
+    const oss = new FakeOss();
+    const preloads: string[] = [];
+    const control = { ...oss.control, preload: () => void preloads.push('control') };
+    const hasher = Object.assign(new FakeHasher(), { preload: () => void preloads.push('hasher') });
+    const { uploader, credentials } = await createRig({ oss, control, hasher });
+    // Nothing is fetched for a page that never uploads.
+    expect(preloads).toEqual(['control']);
+    expect(credentials.fetches).toBe(0);
+    const a = uploader.add(makeFile(10, 'a.txt'));
+    // In the task that added the file, not one after the other as the upload needs them.
+    expect(credentials.fetches).toBe(1);
+    expect(preloads).toEqual(['control', 'control', 'hasher']);
+    const b = uploader.add(makeFile(10, 'b.txt', 2));
+    await Promise.all([a.finished, b.finished]);
+    expect(preloads).toEqual(['control', 'control', 'hasher']);
+    expect(credentials.fetches).toBe(1);
   });
 });
 
