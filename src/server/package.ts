@@ -13,7 +13,7 @@ import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 
 export { createTokenApp, uploadCallbackHeaders } from './token/app';
-export type { TokenAppConfig, TokenAppDeps } from './token/app';
+export type { TokenAppConfig, TokenAppDeps, UploadsOptions } from './token/app';
 export { createAssumeRole, StsError, stsFailureKind } from './token/assume-role';
 export type {
   AssumeRole,
@@ -39,6 +39,8 @@ export { cloudOssTarget, localOssTarget } from './token/oss-target';
 export type { OssTarget } from './token/oss-target';
 export { createObjectInspector, ObjectHeadError, ObjectKeyError } from './token/object-info';
 export type { HeadObject, InspectObject, ObjectInspectorOptions } from './token/object-info';
+export { createReadCredentials, READ_CREDENTIAL_SECONDS } from './token/read-credentials';
+export type { ReadCredentials, ReadCredentialsOptions } from './token/read-credentials';
 export { buildObjectInfoPolicy, buildUploadPolicy, PolicyInputError } from './token/policy';
 export type { RamPolicy, UploadPolicyInput } from './token/policy';
 export { isValidSubject } from './token/subject';
