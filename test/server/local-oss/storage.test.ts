@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OssError } from '../../../src/server/local-oss/errors';
+import { EagerFlushWriteStream } from '../../../src/server/local-oss/storage/eager-flush-write-stream';
 import { Storage } from '../../../src/server/local-oss/storage/storage';
 import type { ObjectRecord } from '../../../src/server/local-oss/storage/records';
 
@@ -44,6 +45,30 @@ describe('BlobStore', () => {
     body.destroy(new Error('client went away'));
     await expect(receiving).rejects.toThrow('client went away');
     expect(await readdir(join(dataDir, 'blobs'))).toEqual([]);
+    expect(await readdir(join(dataDir, 'tmp'))).toEqual([]);
+  });
+
+  it('leaves nothing behind when the body stops before its file is open', async () => {
+    // A loaded disk opens the file after the body has failed: the failure must wait for the open.
+    let opened!: () => void;
+    const wasOpened = new Promise<void>((resolve) => (opened = resolve));
+    const storage = await Storage.open(dataDir, ['b1'], {
+      createWriteStream: (path) =>
+        new EagerFlushWriteStream(path, {
+          open: async (p) => {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            const { open } = await import('node:fs/promises');
+            const file = await open(p, 'w');
+            opened();
+            return file;
+          },
+        }),
+    });
+    const body = new PassThrough();
+    const receiving = storage.blobs.receive(body, { maxBytes: 100 });
+    body.destroy(new Error('client went away'));
+    await expect(receiving).rejects.toThrow('client went away');
+    await wasOpened;
     expect(await readdir(join(dataDir, 'tmp'))).toEqual([]);
   });
 

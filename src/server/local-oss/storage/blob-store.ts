@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { once } from 'node:events';
 import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished, PassThrough, Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
@@ -84,8 +85,9 @@ export class BlobStore {
       if (error) guard.destroy(error);
     });
     body.pipe(guard);
+    const sink = this.#createWriteStream(tmp);
     try {
-      await pipeline(guard, hashing, this.#createWriteStream(tmp));
+      await pipeline(guard, hashing, sink);
       const { md5: md5Bytes, crc64Hex } = hashing.digests();
       if (options.expectedMd5Base64 !== undefined && md5Bytes.toString('base64') !== options.expectedMd5Base64) {
         throw new OssError('InvalidDigest');
@@ -98,6 +100,9 @@ export class BlobStore {
         crc64: BigInt(`0x${crc64Hex}`).toString(),
       };
     } catch (error) {
+      // A failed pipeline does not wait for the file stream to close, and the stream may still be
+      // opening its file: removing it before then would leave the file behind.
+      if (!sink.closed) await once(sink, 'close').catch(() => undefined);
       await unlink(tmp).catch(() => undefined);
       throw translateWriteError(error);
     }
